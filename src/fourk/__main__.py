@@ -1,0 +1,3 @@
+from fourk.cli import main
+
+main()
