@@ -1,0 +1,35 @@
+"""What the rest of fourk knows about users and keys (plain data, no database types)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    username: str
+    role: str  # "admin" | "user"
+    status: str  # "active" | "disabled"
+    created_at: datetime
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    id: int
+    user_id: int
+    name: str
+    prefix: str
+    digest: str
+    models: tuple[str, ...] | None  # None: every model
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    created_at: datetime
+
+    def allows(self, model: str) -> bool:
+        return self.models is None or model in self.models

@@ -1,0 +1,1 @@
+"""Inbound HTTP: thin handlers (decode → service → encode)."""

@@ -1,0 +1,69 @@
+"""Turning any failure into the client's own error shape, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+
+import orjson
+from aiohttp import web
+
+from fourk.api.context import REQUEST_ID, SERVICES
+from fourk.errors import BodyTooLarge, FourkError, InternalError, InvalidRequest, NotFound
+
+log = logging.getLogger("fourk.api")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def new_request_id() -> str:
+    return "req_" + secrets.token_hex(12)
+
+
+def error_response(error: FourkError, request_id: str) -> web.Response:
+    headers = {"X-Request-Id": request_id, **error.headers()}
+    return web.Response(
+        status=error.status,
+        body=orjson.dumps(error.openai_body()),
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    request_id = new_request_id()
+    request[REQUEST_ID] = request_id
+    try:
+        return await handler(request)
+    except FourkError as error:
+        return error_response(error, request_id)
+    except web.HTTPRequestEntityTooLarge:
+        return error_response(
+            BodyTooLarge(f"The request body is larger than this service accepts "
+                         f"({request.app[SERVICES].settings.max_body_bytes} bytes)."), request_id)
+    except web.HTTPNotFound:
+        return error_response(_no_route(request), request_id)
+    except web.HTTPMethodNotAllowed as exc:
+        allowed = ", ".join(sorted(exc.allowed_methods))
+        return error_response(
+            InvalidRequest(f"{request.method} is not allowed on {request.path}; use {allowed}.",
+                           code="method_not_allowed"), request_id)
+    except web.HTTPException:
+        raise
+    except Exception:
+        log.exception("unhandled error in %s %s (%s)", request.method, request.path, request_id)
+        return error_response(
+            InternalError(f"Something went wrong inside fourk; it has been logged "
+                          f"(request {request_id})."), request_id)
+
+
+def _no_route(request: web.Request) -> NotFound:
+    path = request.path
+    hint = ""
+    if path.endswith("/responses") and path != "/v1/responses":
+        hint = (" Codex's base_url must be this service's root URL (no /v1 and no path), "
+                "for example http://host:port; Codex adds /responses itself.")
+    return NotFound(f"There is no endpoint {request.method} {path}.{hint} fourk serves "
+                    "POST /responses, POST /v1/responses, GET /models and GET /v1/models.")

@@ -1,0 +1,79 @@
+"""create_app(settings): wires the store, caches, HTTP client, services and routes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import aiohttp
+from aiohttp import web
+
+from fourk.api.context import SERVICES, Services
+from fourk.api.errors import error_middleware
+from fourk.api.routes import add_routes
+from fourk.providers.registry import build_providers
+from fourk.routing.health import ChannelHealth
+from fourk.sealer import Sealer, load_server_key
+from fourk.services.authentication import Authenticator
+from fourk.services.directory import Directory
+from fourk.services.log_writer import LogWriter
+from fourk.services.relay import Relay
+from fourk.settings import Settings
+from fourk.store.channels import Channels
+from fourk.store.db import create_engine
+from fourk.store.keys import Keys
+from fourk.store.logs import RequestLogs
+from fourk.store.meta import config_version
+from fourk.store.users import Users
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(
+        client_max_size=settings.max_body_bytes, middlewares=[error_middleware]
+    )
+    app.cleanup_ctx.append(lambda app: _lifespan(app, settings))
+    add_routes(app)
+    return app
+
+
+async def _lifespan(app: web.Application, settings: Settings) -> AsyncIterator[None]:
+    engine = create_engine(settings.effective_database_url)
+    sealer = Sealer(load_server_key(settings.data_dir, settings.secret_key))
+    directory = Directory(
+        users=Users(engine), keys=Keys(engine), channels=Channels(engine), sealer=sealer,
+        version=lambda: config_version(engine),
+    )
+    await directory.reload()
+    watcher = asyncio.get_running_loop().create_task(
+        directory.watch(settings.cache_poll_interval), name="directory-watch"
+    )
+    session = aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=0, ttl_dns_cache=300, keepalive_timeout=60),
+        timeout=aiohttp.ClientTimeout(
+            total=None, sock_connect=settings.connect_timeout, sock_read=settings.idle_timeout
+        ),
+        auto_decompress=True,
+    )
+    providers = build_providers(session)
+    writer = LogWriter(RequestLogs(engine), settings.log_batch_max)
+    writer.start()
+    relay = Relay(
+        settings=settings, directory=directory, providers=providers, writer=writer,
+        health=ChannelHealth(),
+    )
+    app[SERVICES] = Services(
+        settings=settings, directory=directory, authenticator=Authenticator(directory),
+        relay=relay,
+    )
+    try:
+        yield
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+        await writer.close()
+        for provider in providers.values():
+            await provider.close()
+        await session.close()
+        await engine.dispose()

@@ -1,0 +1,1 @@
+"""Prices, usage normalisation and cost (pure); ledger and reservations (store)."""

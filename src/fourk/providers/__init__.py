@@ -1,0 +1,1 @@
+"""Upstream I/O, one module per upstream protocol, behind the `Provider` interface."""

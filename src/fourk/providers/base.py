@@ -1,0 +1,49 @@
+"""The provider interface: open one upstream call, then read its body chunk by chunk."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from fourk.routing.channel import Channel
+
+
+class UpstreamConnectError(Exception):
+    """The upstream could not be reached (DNS, refused, TLS, reset before an answer)."""
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamCall:
+    channel: Channel
+    operation: str  # "responses" (later: "chat", "messages", "models")
+    body: bytes
+    stream: bool
+    headers: Mapping[str, str] = field(default_factory=dict)  # client headers to forward
+
+
+class UpstreamReply(Protocol):
+    """An answer whose status and headers have arrived; the body is read incrementally."""
+
+    status: int
+    headers: Mapping[str, str]
+
+    async def read_chunk(self) -> bytes:
+        """The next bytes of the body as they arrive; b"" at the end."""
+        ...
+
+    async def read_all(self, limit: int) -> bytes:
+        """The whole body, at most `limit` bytes (the rest is dropped)."""
+        ...
+
+    def close(self) -> None:
+        """Release the connection; abort the transfer if the body was not read to the end."""
+        ...
+
+
+class Provider(Protocol):
+    kind: str
+
+    async def open(self, call: UpstreamCall) -> UpstreamReply: ...
+
+    async def close(self) -> None: ...

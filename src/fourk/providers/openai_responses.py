@@ -1,0 +1,93 @@
+"""Upstreams that speak the OpenAI Responses API (OpenAI itself, Azure-style proxies, relays).
+
+One pooled aiohttp session for all of them; the connector keeps connections per host.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import aiohttp
+
+from fourk.providers.base import UpstreamCall, UpstreamConnectError, UpstreamReply
+
+# Client headers worth passing on: they help upstream prompt caching and tracing and carry
+# nothing secret. Authorization is always replaced by the channel's own credential.
+FORWARDED_HEADERS = (
+    "session-id",
+    "thread-id",
+    "x-client-request-id",
+    "x-codex-turn-metadata",
+    "x-codex-turn-state",
+    "x-openai-subagent",
+    "originator",
+    "user-agent",
+)
+
+
+class AiohttpReply:
+    __slots__ = ("_response", "headers", "status")
+
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
+        self._response = response
+        self.status = response.status
+        self.headers: Mapping[str, str] = response.headers
+
+    async def read_chunk(self) -> bytes:
+        try:
+            return await self._response.content.readany()
+        except TimeoutError:
+            raise  # aiohttp's idle (sock_read) timeout
+        except aiohttp.ClientPayloadError as exc:
+            raise UpstreamConnectError(f"upstream body broke off: {exc}") from exc
+        except (aiohttp.ClientConnectionError, ConnectionError) as exc:
+            raise UpstreamConnectError(f"upstream connection lost: {exc}") from exc
+
+    async def read_all(self, limit: int) -> bytes:
+        parts: list[bytes] = []
+        size = 0
+        while size < limit:
+            chunk = await self.read_chunk()
+            if not chunk:
+                break
+            parts.append(chunk)
+            size += len(chunk)
+        return b"".join(parts)[:limit]
+
+    def close(self) -> None:
+        self._response.close()
+
+
+class OpenAIResponsesProvider:
+    kind = "openai-responses"
+
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self._session = session
+
+    async def open(self, call: UpstreamCall) -> UpstreamReply:
+        url = call.channel.base_url.rstrip("/") + "/responses"
+        headers = {
+            "Content-Type": "application/json",
+            "Accept": "text/event-stream" if call.stream else "application/json",
+        }
+        for name in FORWARDED_HEADERS:
+            value = call.headers.get(name)
+            if value:
+                headers[name] = value
+        if call.channel.secret:
+            headers["Authorization"] = "Bearer " + call.channel.secret
+        try:
+            response = await self._session.post(url, data=call.body, headers=headers)
+        except TimeoutError:
+            raise  # includes aiohttp's read timeout: the caller's deadline logic decides
+        except (aiohttp.ClientError, OSError) as exc:
+            raise UpstreamConnectError(_describe(exc)) from exc
+        return AiohttpReply(response)
+
+    async def close(self) -> None:
+        return None
+
+
+def _describe(exc: BaseException) -> str:
+    """A reason without addresses: upstream URLs may be internal and must not leak."""
+    return type(exc).__name__

@@ -1,0 +1,1 @@
+"""Choosing and ordering channels for a request (pure)."""

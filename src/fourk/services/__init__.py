@@ -1,0 +1,1 @@
+"""Use cases that compose accounts, routing, providers, billing and the store."""

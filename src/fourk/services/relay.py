@@ -1,0 +1,288 @@
+"""The one orchestrator of a relayed request:
+
+authenticate (done by the caller) → pick channels → open upstream with failover → stream the
+answer back → write the request log → (later: settle money).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+import orjson
+
+from fourk.billing.usage import Usage
+from fourk.errors import FourkError, ModelNotFound
+from fourk.protocols.client import ClientInfo
+from fourk.protocols.responses.request import ResponsesRequest, encode_request
+from fourk.protocols.responses.stream import (
+    ResponsesWatch,
+    decode_usage,
+    encode_failed,
+)
+from fourk.protocols.sse import SSEFramer
+from fourk.providers.base import Provider, UpstreamCall, UpstreamConnectError, UpstreamReply
+from fourk.routing.channel import Channel
+from fourk.routing.health import ChannelHealth
+from fourk.routing.select import order_candidates
+from fourk.services.authentication import Principal
+from fourk.services.directory import Directory
+from fourk.services.log_writer import LogWriter
+from fourk.services.upstream_attempts import Failures, final_error, open_first
+from fourk.settings import Settings
+from fourk.store.logs import LogRow
+
+log = logging.getLogger("fourk.relay")
+
+SSE_HEADERS = {
+    "Content-Type": "text/event-stream; charset=utf-8",
+    "Cache-Control": "no-cache",
+    "X-Accel-Buffering": "no",
+}
+
+
+class ClientGone(Exception):
+    """The client closed its connection while we were answering."""
+
+
+class ClientSink(Protocol):
+    """Where a streamed answer goes (the HTTP layer implements it)."""
+
+    async def start(self, status: int, headers: Mapping[str, str]) -> None: ...
+
+    async def send(self, data: bytes) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A whole (non-streamed) answer."""
+
+    status: int
+    body: bytes
+    headers: Mapping[str, str]
+
+
+@dataclass(slots=True)
+class Ticket:
+    """One request's facts as the relay learns them; becomes its log row."""
+
+    request_id: str
+    principal: Principal
+    request: ResponsesRequest
+    client: ClientInfo
+    headers: Mapping[str, str]
+    started: float
+
+
+class Relay:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        directory: Directory,
+        providers: Mapping[str, Provider],
+        writer: LogWriter,
+        health: ChannelHealth,
+        rng: random.Random | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._settings = settings
+        self._directory = directory
+        self._providers = providers
+        self._writer = writer
+        self._health = health
+        self._rng = rng or random.Random()
+        self._clock = clock
+
+    async def responses(self, ticket: Ticket, sink: ClientSink) -> Reply | None:
+        """Relay one Responses request. Streams go to `sink` (returns None); whole answers
+        are returned. Errors before the first byte are raised as FourkError."""
+        row = self._row(ticket)
+        try:
+            candidates = self._candidates(ticket.principal, ticket.request.model)
+            opened, failures = await open_first(
+                candidates[: self._settings.max_attempts],
+                self._providers,
+                lambda channel: self._call(ticket, channel),
+                self._health,
+                self._settings.first_byte_timeout,
+                self._clock,
+            )
+            row.attempts = max(1, failures.count + (1 if opened else 0))
+            if opened is None:
+                raise final_error(ticket.request.model, failures, ticket.request_id,
+                                  self._settings.retry_after_default)
+        except FourkError as error:
+            await self._finish(row, ticket, error.status, error.code, error.message)
+            raise
+        row.channel_id = opened.channel.id
+        if not ticket.request.stream:
+            return await self._whole(ticket, row, opened.reply)
+        await self._stream(ticket, row, opened.reply, opened.first_chunk, sink)
+        return None
+
+    def _candidates(self, principal: Principal, model: str) -> list[Channel]:
+        channels = self._directory.by_model.get(model, [])
+        if not channels or not principal.key.allows(model):
+            raise self._model_not_found(principal, model)
+        return order_candidates(channels, self._rng, self._health.cooling_until, self._clock())
+
+    def _model_not_found(self, principal: Principal, model: str) -> ModelNotFound:
+        available = [m for m in self._directory.served_models() if principal.key.allows(m)]
+        names = ", ".join(available) if available else "none (ask the operator)"
+        near = [m for m in available if m.lower() == model.lower() or m.strip() == model.strip()]
+        hint = f" Did you mean '{near[0]}'? Names must match exactly." if near else (
+            " Use one of these names exactly in config.toml (model and review_model).")
+        if available and not principal.key.allows(model) and model in self._directory.by_model:
+            return ModelNotFound(
+                f"This API key may not use model '{model}'. Models this key may use: {names}.",
+                param="model")
+        return ModelNotFound(
+            f"The model '{model}' does not exist here.{hint} Available models: {names}.",
+            param="model")
+
+    def _call(self, ticket: Ticket, channel: Channel) -> UpstreamCall:
+        mapped = channel.options.get("model_map", {}).get(ticket.request.model)
+        strip = bool(channel.options.get("strip_codex_extras"))
+        if mapped or strip:
+            body = encode_request(ticket.request, model=mapped, strip_extras=strip)
+        else:
+            body = ticket.request.raw
+        return UpstreamCall(channel=channel, operation="responses", body=body,
+                            stream=ticket.request.stream, headers=ticket.headers)
+
+    async def _whole(self, ticket: Ticket, row: LogRow, reply: UpstreamReply) -> Reply:
+        try:
+            async with asyncio.timeout(self._settings.total_timeout):
+                body = await reply.read_all(self._settings.max_body_bytes)
+        except (TimeoutError, UpstreamConnectError) as exc:
+            reply.close()
+            await self._finish(row, ticket, 504, "upstream_timeout", str(exc) or "timeout")
+            raise final_error(ticket.request.model, Failures(timeouts=1), ticket.request_id,
+                              self._settings.retry_after_default) from exc
+        reply.close()
+        row.ttfb_ms = self._ms_since(ticket.started)
+        self._apply_usage(row, _whole_usage(body))
+        await self._finish(row, ticket, 200, None, None)
+        return Reply(status=200, body=body, headers={"Content-Type": "application/json"})
+
+    async def _stream(
+        self, ticket: Ticket, row: LogRow, reply: UpstreamReply, first: bytes, sink: ClientSink
+    ) -> None:
+        watch = ResponsesWatch()
+        framer = SSEFramer()
+        started_sending = False
+        chunk = first
+        try:
+            async with asyncio.timeout(self._remaining(ticket)):
+                while chunk:
+                    blocks = framer.feed(chunk)
+                    if blocks:
+                        if not started_sending:
+                            await sink.start(200, {**SSE_HEADERS,
+                                                   "X-Request-Id": ticket.request_id})
+                            started_sending = True
+                            row.ttfb_ms = self._ms_since(ticket.started)
+                        if await self._forward(blocks, watch, ticket, row, sink):
+                            return
+                    chunk = await reply.read_chunk()
+            reason, message = "upstream_incomplete", (
+                "The upstream closed the stream before the response completed.")
+        except TimeoutError:
+            reason, message = "upstream_timeout", (
+                "The upstream went silent for too long in the middle of the response.")
+        except UpstreamConnectError:
+            reason, message = "upstream_incomplete", (
+                "The upstream connection broke in the middle of the response.")
+        except ClientGone:
+            await self._finish(row, ticket, 499, "client_closed",
+                               "The client closed the connection before the response completed.")
+            return
+        finally:
+            reply.close()
+        await self._fail_stream(ticket, row, watch, sink, started_sending, reason, message)
+
+    async def _forward(
+        self, blocks: list[bytes], watch: ResponsesWatch, ticket: Ticket, row: LogRow,
+        sink: ClientSink,
+    ) -> bool:
+        """Send whole events on; True once the terminal event has gone out."""
+        for index, block in enumerate(blocks):
+            if watch.is_terminal(block):
+                if index:
+                    await sink.send(b"".join(blocks[:index]))
+                terminal = watch.terminal
+                assert terminal is not None
+                self._apply_usage(row, terminal.usage)
+                # The log row is durable before the final event leaves (see log_writer).
+                await self._finish(row, ticket, 200, terminal.error_code, terminal.error_message)
+                await sink.send(block)
+                return True
+        await sink.send(blocks[0] if len(blocks) == 1 else b"".join(blocks))
+        return False
+
+    async def _fail_stream(
+        self, ticket: Ticket, row: LogRow, watch: ResponsesWatch, sink: ClientSink,
+        started_sending: bool, reason: str, message: str,
+    ) -> None:
+        text = f"{message} Codex will retry. (request {ticket.request_id})"
+        await self._finish(row, ticket, 200 if started_sending else 502, reason, text)
+        try:
+            if not started_sending:
+                await sink.start(200, {**SSE_HEADERS, "X-Request-Id": ticket.request_id})
+            await sink.send(encode_failed(watch.response_id, reason, text, ticket.request.model))
+        except ClientGone:
+            pass
+
+    def _row(self, ticket: Ticket) -> LogRow:
+        return LogRow(
+            request_id=ticket.request_id,
+            created_at=datetime.now(UTC),
+            user_id=ticket.principal.user.id,
+            key_id=ticket.principal.key.id,
+            model=ticket.request.model[:128],
+            endpoint="responses",
+            stream=ticket.request.stream,
+            status=0,
+            duration_ms=0,
+            client=ticket.client.name,
+            client_version=ticket.client.version,
+        )
+
+    async def _finish(
+        self, row: LogRow, ticket: Ticket, status: int, code: str | None, message: str | None
+    ) -> None:
+        row.status = status
+        row.error_code = code
+        row.error_message = message[:1000] if message else None
+        row.duration_ms = self._ms_since(ticket.started)
+        await self._writer.write(row)
+
+    @staticmethod
+    def _apply_usage(row: LogRow, usage: Usage | None) -> None:
+        if usage is None:
+            return
+        row.input_tokens = usage.input_tokens
+        row.cached_tokens = usage.cached_tokens
+        row.output_tokens = usage.output_tokens
+        row.reasoning_tokens = usage.reasoning_tokens
+
+    def _remaining(self, ticket: Ticket) -> float:
+        return max(0.001, self._settings.total_timeout - (self._clock() - ticket.started))
+
+    def _ms_since(self, start: float) -> int:
+        return int((self._clock() - start) * 1000)
+
+
+def _whole_usage(body: bytes) -> Usage | None:
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    return decode_usage(payload.get("usage")) if isinstance(payload, dict) else None

@@ -1,0 +1,59 @@
+"""Opening the store for a command: engine, migrations, repositories and the sealer."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from fourk.sealer import Sealer, load_server_key
+from fourk.settings import Settings
+from fourk.store.channels import Channels
+from fourk.store.db import create_engine, migrate
+from fourk.store.keys import Keys
+from fourk.store.logs import RequestLogs
+from fourk.store.users import Users
+
+
+class DataDirMissing(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Store:
+    engine: AsyncEngine
+    sealer: Sealer
+    users: Users
+    keys: Keys
+    channels: Channels
+    logs: RequestLogs
+
+
+@asynccontextmanager
+async def open_store(settings: Settings, *, create: bool = False) -> AsyncIterator[Store]:
+    """The store for `settings`. With `create`, make the data dir and bring the schema up to
+    date; without, refuse a data dir that does not exist yet (a clear error, not a new
+    empty database in the wrong place)."""
+    data_dir = settings.data_dir
+    if create:
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    elif not data_dir.is_dir():
+        raise DataDirMissing(
+            f"The data directory {data_dir} does not exist. Start the server once with "
+            f"`fourk serve --data-dir {data_dir}` or run `fourk migrate --data-dir {data_dir}`."
+        )
+    engine = create_engine(settings.effective_database_url)
+    try:
+        await migrate(engine)
+        yield Store(
+            engine=engine,
+            sealer=Sealer(load_server_key(data_dir, settings.secret_key)),
+            users=Users(engine),
+            keys=Keys(engine),
+            channels=Channels(engine),
+            logs=RequestLogs(engine),
+        )
+    finally:
+        await engine.dispose()
