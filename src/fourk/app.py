@@ -60,7 +60,7 @@ async def _lifespan(app: web.Application, settings: Settings) -> AsyncIterator[N
     writer.start()
     relay = Relay(
         settings=settings, directory=directory, providers=providers, writer=writer,
-        health=ChannelHealth(),
+        health=ChannelHealth(settings.channel_cooldown),
     )
     app[SERVICES] = Services(
         settings=settings, directory=directory, authenticator=Authenticator(directory),

@@ -288,12 +288,14 @@ def channel() -> None:
               "client=upstream[,client2=upstream2].")
 @click.option("--strip-codex-extras", is_flag=True, help="Remove Codex-only fields "
               "(client_metadata, item metadata) for strict upstreams.")
+@click.option("--forward-header", "forward_headers", multiple=True, help="Also pass this "
+              "client header on to the upstream (repeatable).")
 @data_dir_option
 @with_store
 async def channel_add(
     store: Store, name: str, kind: str, base_url: str, models: str, api_key_env: str | None,
     no_api_key: bool, priority: int, weight: int, model_map: str | None,
-    strip_codex_extras: bool,
+    strip_codex_extras: bool, forward_headers: tuple[str, ...],
 ) -> None:
     """Add a channel."""
     secret = _upstream_secret(api_key_env, no_api_key)
@@ -302,6 +304,8 @@ async def channel_add(
         options["model_map"] = _pairs(model_map)
     if strip_codex_extras:
         options["strip_codex_extras"] = True
+    if forward_headers:
+        options["forward_headers"] = [name.lower() for name in forward_headers]
     channel_id = await channels.add_channel(
         store, name=name, kind=kind, base_url=base_url, models=_split(models) or [],
         api_key=secret, priority=priority, weight=weight, options=options)

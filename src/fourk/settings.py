@@ -50,6 +50,8 @@ TABLE: tuple[Setting, ...] = (
             "(kept below Codex's 300 s idle timeout so Codex hears our error first)."),
     Setting("total_timeout", float, 3600.0, "Seconds one relayed request may take in all."),
     Setting("max_attempts", int, 3, "Channels tried for one request before giving up."),
+    Setting("channel_cooldown", float, 10.0, "Seconds a channel that just failed is tried "
+            "only after the healthy ones (a 429's Retry-After wins when longer)."),
     Setting("retry_after_default", int, 5, "Retry-After seconds sent when every channel is "
             "rate limited and none said how long to wait."),
     Setting("cache_poll_interval", float, 0.5, "Seconds between checks for key and channel "
@@ -72,6 +74,7 @@ class Settings:
     idle_timeout: float
     total_timeout: float
     max_attempts: int
+    channel_cooldown: float
     retry_after_default: int
     cache_poll_interval: float
     log_batch_max: int

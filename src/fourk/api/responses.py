@@ -13,7 +13,6 @@ from fourk.api.context import REQUEST_ID, SERVICES
 from fourk.errors import BodyTooLarge, InvalidRequest
 from fourk.protocols.client import decode_client
 from fourk.protocols.responses.request import decode_request
-from fourk.providers.openai_responses import FORWARDED_HEADERS
 from fourk.services.authentication import bearer_token
 from fourk.services.relay import ClientGone, Ticket
 
@@ -71,7 +70,7 @@ async def create_response(request: web.Request) -> web.StreamResponse:
         principal=principal,
         request=body,
         client=decode_client(headers.get("originator"), headers.get("User-Agent")),
-        headers={name: headers[name] for name in FORWARDED_HEADERS if name in headers},
+        headers=headers,
         started=started,
     )
     sink = AiohttpSink(request)

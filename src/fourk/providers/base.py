@@ -19,7 +19,7 @@ class UpstreamCall:
     operation: str  # "responses" (later: "chat", "messages", "models")
     body: bytes
     stream: bool
-    headers: Mapping[str, str] = field(default_factory=dict)  # client headers to forward
+    headers: Mapping[str, str] = field(default_factory=dict)  # the client's, case-insensitive
 
 
 class UpstreamReply(Protocol):

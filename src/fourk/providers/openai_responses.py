@@ -70,7 +70,7 @@ class OpenAIResponsesProvider:
             "Content-Type": "application/json",
             "Accept": "text/event-stream" if call.stream else "application/json",
         }
-        for name in FORWARDED_HEADERS:
+        for name in (*FORWARDED_HEADERS, *call.channel.options.get("forward_headers", ())):
             value = call.headers.get(name)
             if value:
                 headers[name] = value

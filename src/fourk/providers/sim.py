@@ -60,7 +60,8 @@ class SimProvider:
         try:
             body = orjson.loads(call.body)
             reply = await self._simulator.respond(
-                body, headers={k.lower(): v for k, v in call.headers.items()},
+                body, headers={k.lower(): v for k, v in call.headers.items()
+                                  if k.lower().startswith("x-sim-")},
                 request_size=len(call.body), stream=call.stream)
         except SimConnectionCut as exc:
             raise UpstreamConnectError("simulated upstream cut the connection") from exc
