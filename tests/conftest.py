@@ -12,8 +12,12 @@ from tests.support.processes import Gateway, Proc, fourk_cli, sim_control, start
 MODELS = "gpt-5-codex,sim-model"
 
 
-def make_gateway(tmp: Path, sims: list[Proc], env: dict[str, str] | None = None,
-                 channel_args: list[list[str]] | None = None) -> Gateway:
+def make_gateway(
+    tmp: Path,
+    sims: list[Proc],
+    env: dict[str, str] | None = None,
+    channel_args: list[list[str]] | None = None,
+) -> Gateway:
     """fourk in a new data dir, user alice with one key, one channel per simulator."""
     data_dir = tmp / "data"
     fourk_cli(data_dir, "migrate")
@@ -21,10 +25,26 @@ def make_gateway(tmp: Path, sims: list[Proc], env: dict[str, str] | None = None,
     key = fourk_cli(data_dir, "key", "create", "--user", "alice").stdout.strip()
     for index, sim in enumerate(sims):
         extra = channel_args[index] if channel_args else []
-        fourk_cli(data_dir, "channel", "add", f"sim{index}", "--kind", "openai-responses",
-                  "--base-url", sim.url + "/v1", "--models", MODELS, "--no-api-key",
-                  "--forward-header", "x-sim-gap-ms", "--forward-header", "x-sim-chunks",
-                  "--forward-header", "x-sim-ttft-ms", *extra)
+        fourk_cli(
+            data_dir,
+            "channel",
+            "add",
+            f"sim{index}",
+            "--kind",
+            "openai-responses",
+            "--base-url",
+            sim.url + "/v1",
+            "--models",
+            MODELS,
+            "--no-api-key",
+            "--forward-header",
+            "x-sim-gap-ms",
+            "--forward-header",
+            "x-sim-chunks",
+            "--forward-header",
+            "x-sim-ttft-ms",
+            *extra,
+        )
     server = start_fourk(data_dir, env)
     return Gateway(data_dir=data_dir, server=server, key=key, sims=sims)
 

@@ -29,9 +29,7 @@ from fourk.store.users import Users
 
 
 def create_app(settings: Settings) -> web.Application:
-    app = web.Application(
-        client_max_size=settings.max_body_bytes, middlewares=[error_middleware]
-    )
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[error_middleware])
     app.cleanup_ctx.append(lambda app: _lifespan(app, settings))
     add_routes(app)
     return app
@@ -41,7 +39,10 @@ async def _lifespan(app: web.Application, settings: Settings) -> AsyncIterator[N
     engine = create_engine(settings.effective_database_url)
     sealer = Sealer(load_server_key(settings.data_dir, settings.secret_key))
     directory = Directory(
-        users=Users(engine), keys=Keys(engine), channels=Channels(engine), sealer=sealer,
+        users=Users(engine),
+        keys=Keys(engine),
+        channels=Channels(engine),
+        sealer=sealer,
         version=lambda: config_version(engine),
     )
     await directory.reload()
@@ -59,11 +60,16 @@ async def _lifespan(app: web.Application, settings: Settings) -> AsyncIterator[N
     writer = LogWriter(RequestLogs(engine), settings.log_batch_max)
     writer.start()
     relay = Relay(
-        settings=settings, directory=directory, providers=providers, writer=writer,
+        settings=settings,
+        directory=directory,
+        providers=providers,
+        writer=writer,
         health=ChannelHealth(settings.channel_cooldown),
     )
     app[SERVICES] = Services(
-        settings=settings, directory=directory, authenticator=Authenticator(directory),
+        settings=settings,
+        directory=directory,
+        authenticator=Authenticator(directory),
         relay=relay,
     )
     try:

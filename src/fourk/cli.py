@@ -54,8 +54,13 @@ def _run(coro: Awaitable[T]) -> T:
         return asyncio.run(coro)  # type: ignore[arg-type]
     except DataDirMissing as exc:
         raise click.ClickException(str(exc)) from exc
-    except (accounts.NotFoundError, channels.ChannelError, UsernameTaken, ChannelNameTaken,
-            ValueError) as exc:
+    except (
+        accounts.NotFoundError,
+        channels.ChannelError,
+        UsernameTaken,
+        ChannelNameTaken,
+        ValueError,
+    ) as exc:
         raise click.ClickException(str(exc)) from exc
     except (SQLAlchemyError, OSError) as exc:
         raise click.ClickException(f"Cannot use the database: {_short(exc)}") from exc
@@ -100,8 +105,12 @@ def main() -> None:
 @click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port to listen on (default 8080).")
 @data_dir_option
-@click.option("--demo", is_flag=True, help="Add the built-in upstream simulator as a channel "
-              "and print a ready key and Codex config (works with no upstream account).")
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="Add the built-in upstream simulator as a channel "
+    "and print a ready key and Codex config (works with no upstream account).",
+)
 def serve(host: str | None, port: int | None, data_dir: Path | None, demo: bool) -> None:
     """Run the gateway."""
     settings = _settings(data_dir, host=host, port=port)
@@ -116,8 +125,12 @@ async def _prepare(settings: Settings, demo: bool) -> str:
     async with open_store(settings, create=True) as store:
         password = await bootstrap.ensure_admin(store)
         if password:
-            lines += ["", "Created the admin user. Its password is shown this once:",
-                      f"    username: {bootstrap.ADMIN_NAME}", f"    password: {password}"]
+            lines += [
+                "",
+                "Created the admin user. Its password is shown this once:",
+                f"    username: {bootstrap.ADMIN_NAME}",
+                f"    password: {password}",
+            ]
         if demo:
             lines += _demo_banner(await _demo(store), settings.base_url)
     return "\n".join(lines)
@@ -130,13 +143,17 @@ async def _demo(store: Store) -> bootstrap.Demo:
 def _demo_banner(demo: bootstrap.Demo, base_url: str) -> list[str]:
     model = demo.models[0]
     return [
-        "", "Demo mode: the built-in simulator answers every model in "
-        f"{', '.join(demo.models)}.",
-        f"Demo API key: {demo.key}", "",
-        "~/.codex/config.toml (put this block at the beginning):", "",
+        "",
+        f"Demo mode: the built-in simulator answers every model in {', '.join(demo.models)}.",
+        f"Demo API key: {demo.key}",
+        "",
+        "~/.codex/config.toml (put this block at the beginning):",
+        "",
         render_config_toml(base_url, model),
-        "~/.codex/auth.json:", "", render_auth_json(demo.key),
-        "Then run: codex \"say hi\"   (or: codex exec \"run: echo hello\")",
+        "~/.codex/auth.json:",
+        "",
+        render_auth_json(demo.key),
+        'Then run: codex "say hi"   (or: codex exec "run: echo hello")',
     ]
 
 
@@ -150,9 +167,9 @@ def _check_port(host: str, port: int) -> None:
             if exc.errno == errno.EADDRINUSE:
                 raise click.ClickException(
                     f"Port {port} on {host} is already in use. Stop what is using it or pass "
-                    "--port with another number.") from exc
-            raise click.ClickException(f"Cannot listen on {host}:{port}: {exc.strerror}") \
-                from exc
+                    "--port with another number."
+                ) from exc
+            raise click.ClickException(f"Cannot listen on {host}:{port}: {exc.strerror}") from exc
 
 
 @main.command()
@@ -180,15 +197,19 @@ def user() -> None:
 @user.command("create")
 @click.argument("username")
 @click.option("--admin", is_flag=True, help="Make the user an administrator.")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input "
-              "instead of generating one.")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from standard input instead of generating one.",
+)
 @data_dir_option
 @with_store
 async def user_create(store: Store, username: str, admin: bool, password_stdin: bool) -> None:
     """Create a user (prints a generated password once)."""
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     created, password = await accounts.create_user(
-        store, username, role="admin" if admin else "user", password=password)
+        store, username, role="admin" if admin else "user", password=password
+    )
     click.echo(f"Created user {created.username} (id {created.id}, {created.role}).", err=True)
     if not password_stdin:
         click.echo(f"Password (shown once): {password}", err=True)
@@ -214,10 +235,14 @@ def key() -> None:
 @key.command("create")
 @click.option("--user", "username", required=True, help="The user who owns the key.")
 @click.option("--name", default="default", show_default=True, help="A label for the key.")
-@click.option("--models", default=None, help="Comma-separated models the key may use "
-              "(default: all).")
-@click.option("--expires", default=None, help="When the key stops working: 30d, 12h, or a "
-              "date like 2027-01-31.")
+@click.option(
+    "--models", default=None, help="Comma-separated models the key may use (default: all)."
+)
+@click.option(
+    "--expires",
+    default=None,
+    help="When the key stops working: 30d, 12h, or a date like 2027-01-31.",
+)
 @data_dir_option
 @with_store
 async def key_create(
@@ -226,9 +251,13 @@ async def key_create(
     """Create an API key and print it once (alone on stdout)."""
     owner = await accounts.find_user(store, username)
     new = await accounts.create_key(
-        store, owner, name=name, models=_split(models), expires_at=parse_expiry(expires))
-    click.echo(f"Created key {new.record.id} ({new.record.prefix}…) for {owner.username}. "
-               "It is shown this once:", err=True)
+        store, owner, name=name, models=_split(models), expires_at=parse_expiry(expires)
+    )
+    click.echo(
+        f"Created key {new.record.id} ({new.record.prefix}…) for {owner.username}. "
+        "It is shown this once:",
+        err=True,
+    )
     click.echo(new.secret)
 
 
@@ -242,13 +271,26 @@ async def key_list(store: Store, username: str | None) -> None:
     users = {u.id: u.username for u in await store.users.all()}
     now = datetime.now(UTC)
     for item in await store.keys.all(owner.id if owner else None):
-        state = ("revoked" if item.revoked_at else
-                 "expired" if item.expires_at and item.expires_at <= now else "active")
-        click.echo("\t".join([
-            str(item.id), users.get(item.user_id, "?"), item.name, item.prefix + "…",
-            ",".join(item.models) if item.models else "*",
-            item.expires_at.isoformat() if item.expires_at else "-", state,
-        ]))
+        state = (
+            "revoked"
+            if item.revoked_at
+            else "expired"
+            if item.expires_at and item.expires_at <= now
+            else "active"
+        )
+        click.echo(
+            "\t".join(
+                [
+                    str(item.id),
+                    users.get(item.user_id, "?"),
+                    item.name,
+                    item.prefix + "…",
+                    ",".join(item.models) if item.models else "*",
+                    item.expires_at.isoformat() if item.expires_at else "-",
+                    state,
+                ]
+            )
+        )
 
 
 @key.command("revoke")
@@ -274,28 +316,58 @@ def channel() -> None:
 @channel.command("add")
 @click.argument("name")
 @click.option("--kind", required=True, help="Upstream protocol: openai-responses.")
-@click.option("--base-url", required=True, help="Upstream API root, e.g. "
-              "https://api.openai.com/v1 (fourk appends /responses).")
+@click.option(
+    "--base-url",
+    required=True,
+    help="Upstream API root, e.g. https://api.openai.com/v1 (fourk appends /responses).",
+)
 @click.option("--models", required=True, help="Comma-separated model names it serves.")
-@click.option("--api-key-env", default=None, help="Name of an environment variable holding "
-              "the upstream API key (never pass the key itself on the command line).")
+@click.option(
+    "--api-key-env",
+    default=None,
+    help="Name of an environment variable holding "
+    "the upstream API key (never pass the key itself on the command line).",
+)
 @click.option("--no-api-key", is_flag=True, help="The upstream needs no key.")
-@click.option("--priority", type=int, default=0, show_default=True,
-              help="Higher priorities are tried first.")
-@click.option("--weight", type=int, default=1, show_default=True,
-              help="Share of traffic among channels of the same priority.")
-@click.option("--model-map", default=None, help="Rename models upstream: "
-              "client=upstream[,client2=upstream2].")
-@click.option("--strip-codex-extras", is_flag=True, help="Remove Codex-only fields "
-              "(client_metadata, item metadata) for strict upstreams.")
-@click.option("--forward-header", "forward_headers", multiple=True, help="Also pass this "
-              "client header on to the upstream (repeatable).")
+@click.option(
+    "--priority", type=int, default=0, show_default=True, help="Higher priorities are tried first."
+)
+@click.option(
+    "--weight",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Share of traffic among channels of the same priority.",
+)
+@click.option(
+    "--model-map", default=None, help="Rename models upstream: client=upstream[,client2=upstream2]."
+)
+@click.option(
+    "--strip-codex-extras",
+    is_flag=True,
+    help="Remove Codex-only fields (client_metadata, item metadata) for strict upstreams.",
+)
+@click.option(
+    "--forward-header",
+    "forward_headers",
+    multiple=True,
+    help="Also pass this client header on to the upstream (repeatable).",
+)
 @data_dir_option
 @with_store
 async def channel_add(
-    store: Store, name: str, kind: str, base_url: str, models: str, api_key_env: str | None,
-    no_api_key: bool, priority: int, weight: int, model_map: str | None,
-    strip_codex_extras: bool, forward_headers: tuple[str, ...],
+    store: Store,
+    name: str,
+    kind: str,
+    base_url: str,
+    models: str,
+    api_key_env: str | None,
+    no_api_key: bool,
+    priority: int,
+    weight: int,
+    model_map: str | None,
+    strip_codex_extras: bool,
+    forward_headers: tuple[str, ...],
 ) -> None:
     """Add a channel."""
     secret = _upstream_secret(api_key_env, no_api_key)
@@ -307,8 +379,16 @@ async def channel_add(
     if forward_headers:
         options["forward_headers"] = [name.lower() for name in forward_headers]
     channel_id = await channels.add_channel(
-        store, name=name, kind=kind, base_url=base_url, models=_split(models) or [],
-        api_key=secret, priority=priority, weight=weight, options=options)
+        store,
+        name=name,
+        kind=kind,
+        base_url=base_url,
+        models=_split(models) or [],
+        api_key=secret,
+        priority=priority,
+        weight=weight,
+        options=options,
+    )
     click.echo(f"Added channel {name} (id {channel_id}).", err=True)
 
 
@@ -318,12 +398,21 @@ async def channel_add(
 async def channel_list(store: Store) -> None:
     """List channels (secrets are never shown)."""
     for row in await store.channels.all():
-        click.echo("\t".join([
-            str(row.id), row.name, row.kind, row.base_url, ",".join(row.models),
-            f"priority={row.priority}", f"weight={row.weight}",
-            "enabled" if row.enabled else "disabled",
-            "key=set" if row.sealed_secret else "key=none",
-        ]))
+        click.echo(
+            "\t".join(
+                [
+                    str(row.id),
+                    row.name,
+                    row.kind,
+                    row.base_url,
+                    ",".join(row.models),
+                    f"priority={row.priority}",
+                    f"weight={row.weight}",
+                    "enabled" if row.enabled else "disabled",
+                    "key=set" if row.sealed_secret else "key=none",
+                ]
+            )
+        )
 
 
 @channel.command("disable")
@@ -352,23 +441,21 @@ async def channel_enable(store: Store, name: str) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=8090, show_default=True)
-@click.option("--ttft-ms", type=float, default=0.0, show_default=True,
-              help="Delay before the first event.")
-@click.option("--chunks", type=int, default=8, show_default=True,
-              help="Text deltas per message.")
-@click.option("--gap-ms", type=float, default=0.0, show_default=True,
-              help="Delay between events.")
-@click.option("--api-key-env", default=None,
-              help="Require this env var's value as the bearer key.")
-def sim(host: str, port: int, ttft_ms: float, chunks: int, gap_ms: float,
-        api_key_env: str | None) -> None:
+@click.option(
+    "--ttft-ms", type=float, default=0.0, show_default=True, help="Delay before the first event."
+)
+@click.option("--chunks", type=int, default=8, show_default=True, help="Text deltas per message.")
+@click.option("--gap-ms", type=float, default=0.0, show_default=True, help="Delay between events.")
+@click.option("--api-key-env", default=None, help="Require this env var's value as the bearer key.")
+def sim(
+    host: str, port: int, ttft_ms: float, chunks: int, gap_ms: float, api_key_env: str | None
+) -> None:
     """Run the upstream simulator on its own (an OpenAI Responses server)."""
     _check_port(host, port)
     api_key = os.environ.get(api_key_env) if api_key_env else None
     if api_key_env and not api_key:
         raise click.ClickException(f"the environment variable {api_key_env} is empty")
-    run_sim(host, port, SimOptions(ttft_ms=ttft_ms, chunks=chunks, gap_ms=gap_ms,
-                                   api_key=api_key))
+    run_sim(host, port, SimOptions(ttft_ms=ttft_ms, chunks=chunks, gap_ms=gap_ms, api_key=api_key))
 
 
 # ---- argument parsing -----------------------------------------------------------------------
@@ -397,14 +484,18 @@ def parse_expiry(value: str | None, now: datetime | None = None) -> datetime | N
     match = re.fullmatch(r"(\d+)([dhm])", value.strip())
     if match:
         amount, unit = int(match.group(1)), match.group(2)
-        delta = {"d": timedelta(days=amount), "h": timedelta(hours=amount),
-                 "m": timedelta(minutes=amount)}[unit]
+        delta = {
+            "d": timedelta(days=amount),
+            "h": timedelta(hours=amount),
+            "m": timedelta(minutes=amount),
+        }[unit]
         return now + delta
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError as exc:
-        raise click.BadParameter(f"{value!r} is not like 30d, 12h or 2027-01-31",
-                                 param_hint="--expires") from exc
+        raise click.BadParameter(
+            f"{value!r} is not like 30d, 12h or 2027-01-31", param_hint="--expires"
+        ) from exc
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
@@ -414,12 +505,13 @@ def _upstream_secret(api_key_env: str | None, no_api_key: bool) -> str | None:
     if api_key_env:
         value = os.environ.get(api_key_env, "").strip()
         if not value:
-            raise click.ClickException(f"the environment variable {api_key_env} is not set "
-                                       "or empty")
+            raise click.ClickException(
+                f"the environment variable {api_key_env} is not set or empty"
+            )
         return value
     if sys.stdin.isatty():
         value = click.prompt("Upstream API key", hide_input=True).strip()
         return str(value) or None
-    raise click.ClickException("give the upstream key with --api-key-env VAR (or --no-api-key "
-                               "for an upstream without one)")
-
+    raise click.ClickException(
+        "give the upstream key with --api-key-env VAR (or --no-api-key for an upstream without one)"
+    )

@@ -24,8 +24,12 @@ def run_server(settings: Settings) -> None:
     configure_logging()
 
     def announce(_: object) -> None:
-        print(f"fourk listening on http://{settings.host}:{settings.port} "
-              f"(public base_url: {settings.base_url})", file=sys.stderr, flush=True)
+        print(
+            f"fourk listening on http://{settings.host}:{settings.port} "
+            f"(public base_url: {settings.base_url})",
+            file=sys.stderr,
+            flush=True,
+        )
 
     web.run_app(
         create_app(settings),

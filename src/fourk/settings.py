@@ -32,30 +32,75 @@ class Setting:
 
 
 TABLE: tuple[Setting, ...] = (
-    Setting("data_dir", Path, None, "Directory for the database and the server secret "
-            "(default: $XDG_DATA_HOME/fourk or ~/.local/share/fourk)."),
-    Setting("database_url", str, "", "SQLAlchemy URL; empty means SQLite in the data dir. "
-            "For PostgreSQL: postgresql+asyncpg://user@host/db."),
-    Setting("secret_key", str, "", "Base64 server key (32 bytes) that encrypts API keys and "
-            "upstream secrets; empty means the file `secret.key` in the data dir.", secret=True),
+    Setting(
+        "data_dir",
+        Path,
+        None,
+        "Directory for the database and the server secret "
+        "(default: $XDG_DATA_HOME/fourk or ~/.local/share/fourk).",
+    ),
+    Setting(
+        "database_url",
+        str,
+        "",
+        "SQLAlchemy URL; empty means SQLite in the data dir. "
+        "For PostgreSQL: postgresql+asyncpg://user@host/db.",
+    ),
+    Setting(
+        "secret_key",
+        str,
+        "",
+        "Base64 server key (32 bytes) that encrypts API keys and "
+        "upstream secrets; empty means the file `secret.key` in the data dir.",
+        secret=True,
+    ),
     Setting("host", str, "127.0.0.1", "Address to listen on."),
     Setting("port", int, 8080, "Port to listen on."),
-    Setting("public_base_url", str, "", "The root URL users put in Codex's base_url "
-            "(no /v1); empty means http://HOST:PORT."),
+    Setting(
+        "public_base_url",
+        str,
+        "",
+        "The root URL users put in Codex's base_url (no /v1); empty means http://HOST:PORT.",
+    ),
     Setting("max_body_bytes", int, 64 * 1024 * 1024, "Largest request body accepted (413 above)."),
     Setting("connect_timeout", float, 10.0, "Seconds to connect to an upstream."),
-    Setting("first_byte_timeout", float, 120.0, "Seconds to wait for an upstream's first byte "
-            "(before it, fourk fails over to the next channel)."),
-    Setting("idle_timeout", float, 240.0, "Seconds an upstream stream may stay silent "
-            "(kept below Codex's 300 s idle timeout so Codex hears our error first)."),
+    Setting(
+        "first_byte_timeout",
+        float,
+        120.0,
+        "Seconds to wait for an upstream's first byte "
+        "(before it, fourk fails over to the next channel).",
+    ),
+    Setting(
+        "idle_timeout",
+        float,
+        240.0,
+        "Seconds an upstream stream may stay silent "
+        "(kept below Codex's 300 s idle timeout so Codex hears our error first).",
+    ),
     Setting("total_timeout", float, 3600.0, "Seconds one relayed request may take in all."),
     Setting("max_attempts", int, 3, "Channels tried for one request before giving up."),
-    Setting("channel_cooldown", float, 10.0, "Seconds a channel that just failed is tried "
-            "only after the healthy ones (a 429's Retry-After wins when longer)."),
-    Setting("retry_after_default", int, 5, "Retry-After seconds sent when every channel is "
-            "rate limited and none said how long to wait."),
-    Setting("cache_poll_interval", float, 0.5, "Seconds between checks for key and channel "
-            "changes made by other processes (the CLI, other replicas)."),
+    Setting(
+        "channel_cooldown",
+        float,
+        10.0,
+        "Seconds a channel that just failed is tried "
+        "only after the healthy ones (a 429's Retry-After wins when longer).",
+    ),
+    Setting(
+        "retry_after_default",
+        int,
+        5,
+        "Retry-After seconds sent when every channel is "
+        "rate limited and none said how long to wait.",
+    ),
+    Setting(
+        "cache_poll_interval",
+        float,
+        0.5,
+        "Seconds between checks for key and channel "
+        "changes made by other processes (the CLI, other replicas).",
+    ),
     Setting("log_batch_max", int, 500, "Most request-log rows written in one transaction."),
 )
 
@@ -80,9 +125,7 @@ class Settings:
     log_batch_max: int
 
     @classmethod
-    def load(
-        cls, env: Mapping[str, str] | None = None, **overrides: Any
-    ) -> Settings:
+    def load(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Defaults, then `FOURK_*` from env, then explicit overrides (CLI flags)."""
         env = os.environ if env is None else env
         values: dict[str, Any] = {}

@@ -81,14 +81,12 @@ async def test_new_key_works_at_once_and_revoked_key_stops_within_a_second(
 
 
 async def test_expired_key(gateway: Gateway) -> None:
-    key = gateway.cli("key", "create", "--user", "alice", "--expires",
-                      "2020-01-01").stdout.strip()
+    key = gateway.cli("key", "create", "--user", "alice", "--expires", "2020-01-01").stdout.strip()
     assert "expired" in await refusal(gateway, key)
 
 
 async def test_key_limited_to_some_models(gateway: Gateway) -> None:
-    key = gateway.cli("key", "create", "--user", "alice", "--models",
-                      "sim-model").stdout.strip()
+    key = gateway.cli("key", "create", "--user", "alice", "--models", "sim-model").stdout.strip()
     status, _, raw = await post(gateway, body(model="gpt-5-codex"), key=key)
     assert status == 404
     assert "may not use model 'gpt-5-codex'" in orjson.loads(raw)["error"]["message"]

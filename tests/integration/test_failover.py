@@ -22,9 +22,14 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     tmp = tmp_path_factory.mktemp("pair")
     sims = [start_sim(tmp), start_sim(tmp)]
     gateway = make_gateway(
-        tmp, sims,
-        env={"FOURK_FIRST_BYTE_TIMEOUT": "1", "FOURK_IDLE_TIMEOUT": "1",
-             "FOURK_CHANNEL_COOLDOWN": "0.5"},
+        tmp,
+        sims,
+        env={
+            "FOURK_FIRST_BYTE_TIMEOUT": "1",
+            "FOURK_IDLE_TIMEOUT": "1",
+            "FOURK_CHANNEL_COOLDOWN": "0.5",
+            "FOURK_MAX_BODY_BYTES": "100000",
+        },
         channel_args=[["--priority", "10"], ["--priority", "0"]],
     )
     yield gateway
@@ -52,13 +57,16 @@ async def test_higher_priority_channel_serves(pair: Gateway) -> None:
     assert served(pair.sims[0]) == 3 and served(pair.sims[1]) == 0
 
 
-@pytest.mark.parametrize("fault", [
-    {"kind": "status", "status": 503},
-    {"kind": "status", "status": 429, "retry_after": 1},
-    {"kind": "status", "status": 401},
-    {"kind": "delay_headers", "seconds": 3},
-    {"kind": "stall", "after": 0, "seconds": 3},
-])
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"kind": "status", "status": 503},
+        {"kind": "status", "status": 429, "retry_after": 1},
+        {"kind": "status", "status": 401},
+        {"kind": "delay_headers", "seconds": 3},
+        {"kind": "stall", "after": 0, "seconds": 3},
+    ],
+)
 async def test_failover_before_the_first_byte(pair: Gateway, fault: dict[str, object]) -> None:
     sim_control(pair.sims[0], "POST", "/_sim/faults", {"faults": [fault]})
     status, _, raw = await post(pair, body("failover"))
@@ -81,8 +89,12 @@ async def test_no_failover_after_the_first_byte(pair: Gateway) -> None:
 
 
 async def test_idle_upstream_mid_stream_becomes_response_failed(pair: Gateway) -> None:
-    sim_control(pair.sims[0], "POST", "/_sim/faults", {"faults": [
-        {"kind": "stall", "after": 3, "seconds": 5}]})
+    sim_control(
+        pair.sims[0],
+        "POST",
+        "/_sim/faults",
+        {"faults": [{"kind": "stall", "after": 3, "seconds": 5}]},
+    )
     _, _, raw = await post(pair, body("idle"))
     last = events(raw)[-1]
     assert last["type"] == "response.failed"
@@ -96,8 +108,9 @@ async def test_all_channels_down_is_502_and_timeouts_504(pair: Gateway) -> None:
     assert status == 502
     assert "tried 2 channel(s)" in orjson.loads(raw)["error"]["message"]
     for sim in pair.sims:
-        sim_control(sim, "POST", "/_sim/faults", {"faults": [
-            {"kind": "delay_headers", "seconds": 3}]})
+        sim_control(
+            sim, "POST", "/_sim/faults", {"faults": [{"kind": "delay_headers", "seconds": 3}]}
+        )
     status, _, _ = await post(pair, body("all slow"))
     assert status == 504
 
@@ -112,3 +125,10 @@ async def test_disabled_channel_gets_no_traffic(pair: Gateway) -> None:
     finally:
         pair.cli("channel", "enable", "sim0")
         await asyncio.sleep(1.0)
+
+
+async def test_oversized_body_is_413(pair: Gateway) -> None:
+    status, _, raw = await post(pair, body("x" * 200_000))
+    assert status == 413
+    assert "100000 bytes" in orjson.loads(raw)["error"]["message"]
+    assert served(pair.sims[0]) == 0

@@ -16,21 +16,37 @@ from tests.support.processes import Gateway, Proc, sim_control, sim_requests
 pytestmark = pytest.mark.asyncio
 
 
-def body(text: str = "hello relay", *, model: str = "gpt-5-codex", stream: bool = True,
-         **extra: object) -> dict[str, object]:
-    return {"model": model, "stream": stream, "input": [
-        {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}
-    ], **extra}
+def body(
+    text: str = "hello relay", *, model: str = "gpt-5-codex", stream: bool = True, **extra: object
+) -> dict[str, object]:
+    return {
+        "model": model,
+        "stream": stream,
+        "input": [
+            {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}
+        ],
+        **extra,
+    }
 
 
-async def post(gateway: Gateway, payload: object, *, key: str | None = None,
-               path: str = "/responses", headers: dict[str, str] | None = None,
-               raw: bytes | None = None) -> tuple[int, CIMultiDict[str], bytes]:
+async def post(
+    gateway: Gateway,
+    payload: object,
+    *,
+    key: str | None = None,
+    path: str = "/responses",
+    headers: dict[str, str] | None = None,
+    raw: bytes | None = None,
+) -> tuple[int, CIMultiDict[str], bytes]:
     auth = {"Authorization": f"Bearer {key if key is not None else gateway.key}"}
-    async with aiohttp.ClientSession() as session, session.post(
-        gateway.url + path, data=raw if raw is not None else orjson.dumps(payload),
-        headers={**auth, "Content-Type": "application/json", **(headers or {})},
-    ) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            gateway.url + path,
+            data=raw if raw is not None else orjson.dumps(payload),
+            headers={**auth, "Content-Type": "application/json", **(headers or {})},
+        ) as response,
+    ):
         return response.status, CIMultiDict(response.headers), await response.read()
 
 
@@ -62,10 +78,14 @@ async def test_stream_passes_through_every_event_and_logs_usage(gateway: Gateway
 async def test_first_event_arrives_before_the_upstream_sends_its_last(gateway: Gateway) -> None:
     # 20 events 100 ms apart: a relay that buffered would deliver the first after ~2 s.
     started = time.monotonic()
-    async with aiohttp.ClientSession() as session, session.post(
-        gateway.url + "/responses", json=body("slow"),
-        headers={"Authorization": f"Bearer {gateway.key}", "x-sim-gap-ms": "100"},
-    ) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            gateway.url + "/responses",
+            json=body("slow"),
+            headers={"Authorization": f"Bearer {gateway.key}", "x-sim-gap-ms": "100"},
+        ) as response,
+    ):
         first = await response.content.readany()
         first_at = time.monotonic() - started
         rest = await response.read()
@@ -88,10 +108,18 @@ async def test_non_streaming_answer_is_relayed_whole(gateway: Gateway) -> None:
 async def test_codex_extras_and_encrypted_reasoning_reach_the_upstream_untouched(
     gateway: Gateway, sim: Proc
 ) -> None:
-    reasoning = {"type": "reasoning", "id": "rs_1", "summary": [],
-                 "encrypted_content": "gAAAA-opaque-reasoning-blob"}
-    payload = body("extras", client_metadata={"x-codex-window-id": "w1"},
-                   include=["reasoning.encrypted_content"], store=False)
+    reasoning = {
+        "type": "reasoning",
+        "id": "rs_1",
+        "summary": [],
+        "encrypted_content": "gAAAA-opaque-reasoning-blob",
+    }
+    payload = body(
+        "extras",
+        client_metadata={"x-codex-window-id": "w1"},
+        include=["reasoning.encrypted_content"],
+        store=False,
+    )
     payload["input"] = [reasoning, *payload["input"]]  # type: ignore[misc]
     status, _, _ = await post(gateway, payload, headers={"session-id": "sess-42"})
     assert status == 200
@@ -182,8 +210,12 @@ async def test_stream_without_completed_becomes_response_failed(
 
 
 async def test_upstream_response_failed_passes_through(gateway: Gateway, sim: Proc) -> None:
-    sim_control(sim, "POST", "/_sim/faults", {"faults": [
-        {"kind": "failed", "code": "context_length_exceeded", "message": "too long"}]})
+    sim_control(
+        sim,
+        "POST",
+        "/_sim/faults",
+        {"faults": [{"kind": "failed", "code": "context_length_exceeded", "message": "too long"}]},
+    )
     _, _, raw = await post(gateway, body("failed"))
     seen = events(raw)
     assert seen[-1]["type"] == "response.failed"
@@ -194,10 +226,27 @@ async def test_upstream_response_failed_passes_through(gateway: Gateway, sim: Pr
 async def test_upstream_400_is_the_clients_fault_and_is_not_retried(
     gateway: Gateway, sim: Proc
 ) -> None:
-    sim_control(sim, "POST", "/_sim/faults", {"faults": [{
-        "kind": "status", "status": 400, "body": {"error": {
-            "message": "Unsupported parameter: 'foo'", "type": "invalid_request_error",
-            "code": None, "param": "foo"}}}]})
+    sim_control(
+        sim,
+        "POST",
+        "/_sim/faults",
+        {
+            "faults": [
+                {
+                    "kind": "status",
+                    "status": 400,
+                    "body": {
+                        "error": {
+                            "message": "Unsupported parameter: 'foo'",
+                            "type": "invalid_request_error",
+                            "code": None,
+                            "param": "foo",
+                        }
+                    },
+                }
+            ]
+        },
+    )
     status, _, raw = await post(gateway, body("bad param"))
     assert status == 400
     assert orjson.loads(raw)["error"]["message"] == "Unsupported parameter: 'foo'"
@@ -207,8 +256,12 @@ async def test_upstream_400_is_the_clients_fault_and_is_not_retried(
 async def test_upstream_429_everywhere_gives_429_with_retry_after(
     gateway: Gateway, sim: Proc
 ) -> None:
-    sim_control(sim, "POST", "/_sim/faults", {"faults": [
-        {"kind": "status", "status": 429, "retry_after": 7}]})
+    sim_control(
+        sim,
+        "POST",
+        "/_sim/faults",
+        {"faults": [{"kind": "status", "status": 429, "retry_after": 7}]},
+    )
     status, headers, raw = await post(gateway, body("throttled"))
     assert status == 429 and headers["Retry-After"] == "7"
     error = orjson.loads(raw)["error"]
@@ -223,3 +276,17 @@ async def test_upstream_5xx_gives_502_without_internal_addresses(
     assert status == 502
     message = orjson.loads(raw)["error"]["message"]
     assert "HTTP 503" in message and "127.0.0.1" not in message and str(sim.port) not in message
+
+
+async def test_zstd_bodies_are_inflated_and_broken_ones_refused(gateway: Gateway) -> None:
+    from backports import zstd  # the module aiohttp uses before Python 3.14
+
+    payload = orjson.dumps(body("compressed", stream=False))
+    status, _, raw = await post(
+        gateway, None, raw=zstd.compress(payload), headers={"Content-Encoding": "zstd"}
+    )
+    assert status == 200 and b"You said: compressed" in raw
+    status, _, raw = await post(
+        gateway, None, raw=b"not zstd at all", headers={"Content-Encoding": "zstd"}
+    )
+    assert status == 400 and "Content-Encoding" in orjson.loads(raw)["error"]["message"]

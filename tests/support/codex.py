@@ -54,14 +54,34 @@ class CodexRun:
         return out
 
 
-def run_codex(home: Path, workdir: Path, prompt: str, *, timeout: float = 90,
-              json: bool = True, extra: tuple[str, ...] = ()) -> CodexRun:
+def run_codex(
+    home: Path,
+    workdir: Path,
+    prompt: str,
+    *,
+    timeout: float = 90,
+    json: bool = True,
+    extra: tuple[str, ...] = (),
+) -> CodexRun:
     workdir.mkdir(parents=True, exist_ok=True)
-    args = [str(CODEX_BIN), "exec", "--skip-git-repo-check",
-            "--dangerously-bypass-approvals-and-sandbox", *(("--json",) if json else ()),
-            *extra, prompt]
+    args = [
+        str(CODEX_BIN),
+        "exec",
+        "--skip-git-repo-check",
+        "--dangerously-bypass-approvals-and-sandbox",
+        *(("--json",) if json else ()),
+        *extra,
+        prompt,
+    ]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "CODEX_"))}
     env["CODEX_HOME"] = str(home)
-    result = subprocess.run(args, cwd=workdir, env=env, stdin=subprocess.DEVNULL,
-                            capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run(
+        args,
+        cwd=workdir,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     return CodexRun(result.returncode, result.stdout, result.stderr)

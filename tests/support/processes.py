@@ -23,12 +23,20 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def fourk_cli(data_dir: Path, *args: str, env: dict[str, str] | None = None,
-              input_text: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+def fourk_cli(
+    data_dir: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    input_text: str | None = None,
+    check: bool = True,
+) -> subprocess.CompletedProcess[str]:
     """Run `python -m fourk ARGS --data-dir D` and return the finished process."""
     result = subprocess.run(
         [sys.executable, "-m", "fourk", *args, "--data-dir", str(data_dir)],
-        capture_output=True, text=True, timeout=60, input=input_text,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        input=input_text,
         env={**os.environ, **(env or {})},
     )
     if check and result.returncode != 0:
@@ -73,12 +81,16 @@ class Proc:
                 self.proc.wait(timeout=5)
 
 
-def start(args: list[str], log_path: Path, health_path: str, port: int,
-          env: dict[str, str] | None = None) -> Proc:
+def start(
+    args: list[str], log_path: Path, health_path: str, port: int, env: dict[str, str] | None = None
+) -> Proc:
     handle = log_path.open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "fourk", *args], stdout=handle, stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})},
+        [sys.executable, "-m", "fourk", *args],
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
     )
     handle.close()
     running = Proc(proc, port, log_path)
@@ -92,14 +104,20 @@ def start(args: list[str], log_path: Path, health_path: str, port: int,
 
 def start_sim(tmp: Path, *extra: str) -> Proc:
     port = free_port()
-    return start(["sim", "--port", str(port), *extra], tmp / f"sim-{port}.log",
-                 "/_sim/health", port)
+    return start(
+        ["sim", "--port", str(port), *extra], tmp / f"sim-{port}.log", "/_sim/health", port
+    )
 
 
 def start_fourk(data_dir: Path, env: dict[str, str] | None = None, *extra: str) -> Proc:
     port = free_port()
-    return start(["serve", "--port", str(port), "--data-dir", str(data_dir), *extra],
-                 data_dir.parent / f"fourk-{port}.log", "/healthz", port, env)
+    return start(
+        ["serve", "--port", str(port), "--data-dir", str(data_dir), *extra],
+        data_dir.parent / f"fourk-{port}.log",
+        "/healthz",
+        port,
+        env,
+    )
 
 
 @dataclass
@@ -128,8 +146,9 @@ class Gateway:
 
 def sim_control(sim: Proc, method: str, path: str, payload: object | None = None) -> object:
     data = orjson.dumps(payload) if payload is not None else None
-    request = urllib.request.Request(sim.url + path, data=data, method=method,
-                                     headers={"content-type": "application/json"})
+    request = urllib.request.Request(
+        sim.url + path, data=data, method=method, headers={"content-type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         body = response.read()
     return orjson.loads(body) if body else None

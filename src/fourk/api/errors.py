@@ -41,29 +41,44 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return error_response(error, request_id)
     except web.HTTPRequestEntityTooLarge:
         return error_response(
-            BodyTooLarge(f"The request body is larger than this service accepts "
-                         f"({request.app[SERVICES].settings.max_body_bytes} bytes)."), request_id)
+            BodyTooLarge(
+                f"The request body is larger than this service accepts "
+                f"({request.app[SERVICES].settings.max_body_bytes} bytes)."
+            ),
+            request_id,
+        )
     except web.HTTPNotFound:
         return error_response(_no_route(request), request_id)
     except web.HTTPMethodNotAllowed as exc:
         allowed = ", ".join(sorted(exc.allowed_methods))
         return error_response(
-            InvalidRequest(f"{request.method} is not allowed on {request.path}; use {allowed}.",
-                           code="method_not_allowed"), request_id)
+            InvalidRequest(
+                f"{request.method} is not allowed on {request.path}; use {allowed}.",
+                code="method_not_allowed",
+            ),
+            request_id,
+        )
     except web.HTTPException:
         raise
     except Exception:
         log.exception("unhandled error in %s %s (%s)", request.method, request.path, request_id)
         return error_response(
-            InternalError(f"Something went wrong inside fourk; it has been logged "
-                          f"(request {request_id})."), request_id)
+            InternalError(
+                f"Something went wrong inside fourk; it has been logged (request {request_id})."
+            ),
+            request_id,
+        )
 
 
 def _no_route(request: web.Request) -> NotFound:
     path = request.path
     hint = ""
     if path.endswith("/responses") and path != "/v1/responses":
-        hint = (" Codex's base_url must be this service's root URL (no /v1 and no path), "
-                "for example http://host:port; Codex adds /responses itself.")
-    return NotFound(f"There is no endpoint {request.method} {path}.{hint} fourk serves "
-                    "POST /responses, POST /v1/responses, GET /models and GET /v1/models.")
+        hint = (
+            " Codex's base_url must be this service's root URL (no /v1 and no path), "
+            "for example http://host:port; Codex adds /responses itself."
+        )
+    return NotFound(
+        f"There is no endpoint {request.method} {path}.{hint} fourk serves "
+        "POST /responses, POST /v1/responses, GET /models and GET /v1/models."
+    )

@@ -17,7 +17,8 @@ async def list_models(request: web.Request) -> web.Response:
     names = [m for m in services.directory.served_models() if principal.key.allows(m)]
     body = {
         "object": "list",
-        "data": [{"id": name, "object": "model", "created": 0, "owned_by": "fourk"}
-                 for name in names],
+        "data": [
+            {"id": name, "object": "model", "created": 0, "owned_by": "fourk"} for name in names
+        ],
     }
     return web.Response(body=orjson.dumps(body), content_type="application/json")

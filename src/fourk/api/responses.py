@@ -5,12 +5,13 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 
-import zstandard
 from aiohttp import web
 from aiohttp.client_exceptions import ClientConnectionResetError
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_protocol import RequestPayloadError
 
 from fourk.api.context import REQUEST_ID, SERVICES
-from fourk.errors import BodyTooLarge, InvalidRequest
+from fourk.errors import InvalidRequest
 from fourk.protocols.client import decode_client
 from fourk.protocols.responses.request import decode_request
 from fourk.services.authentication import bearer_token
@@ -42,19 +43,16 @@ class AiohttpSink:
             raise ClientGone from exc
 
 
-async def read_body(request: web.Request, limit: int) -> bytes:
-    raw = await request.read()
-    if request.headers.get("Content-Encoding", "").lower() == "zstd":
-        try:
-            reader = zstandard.ZstdDecompressor().stream_reader(raw)
-            raw = reader.read(limit + 1)
-        except zstandard.ZstdError as exc:
-            raise InvalidRequest(f"The zstd-compressed body could not be decoded ({exc}).") \
-                from exc
-        if len(raw) > limit:
-            raise BodyTooLarge(f"The request body is larger than this service accepts "
-                               f"({limit} bytes).")
-    return raw
+async def read_body(request: web.Request) -> bytes:
+    """The request body. aiohttp inflates gzip, deflate, br and zstd (Codex sends zstd when
+    logged in with ChatGPT tokens); client_max_size bounds the inflated size."""
+    try:
+        return await request.read()
+    except (RequestPayloadError, HttpProcessingError) as exc:
+        raise InvalidRequest(
+            "The request body could not be read: it is cut short or its Content-Encoding "
+            f"({request.headers.get('Content-Encoding', 'none')}) does not match its bytes."
+        ) from exc
 
 
 async def create_response(request: web.Request) -> web.StreamResponse:
@@ -64,7 +62,7 @@ async def create_response(request: web.Request) -> web.StreamResponse:
     principal = await services.authenticator.authenticate(
         bearer_token(headers.get("Authorization"), headers.get("x-api-key"))
     )
-    body = decode_request(await read_body(request, services.settings.max_body_bytes))
+    body = decode_request(await read_body(request))
     ticket = Ticket(
         request_id=request[REQUEST_ID],
         principal=principal,
@@ -76,7 +74,10 @@ async def create_response(request: web.Request) -> web.StreamResponse:
     sink = AiohttpSink(request)
     reply = await services.relay.responses(ticket, sink)
     if reply is not None:
-        return web.Response(status=reply.status, body=reply.body,
-                            headers={**reply.headers, "X-Request-Id": ticket.request_id})
+        return web.Response(
+            status=reply.status,
+            body=reply.body,
+            headers={**reply.headers, "X-Request-Id": ticket.request_id},
+        )
     assert sink.response is not None
     return sink.response

@@ -19,8 +19,9 @@ DEMO_OPTIONS = SimOptions(gap_ms=15.0)
 class SimReplyAdapter:
     __slots__ = ("_body", "headers", "status")
 
-    def __init__(self, status: int, headers: Mapping[str, str],
-                 body: bytes | AsyncIterator[bytes]) -> None:
+    def __init__(
+        self, status: int, headers: Mapping[str, str], body: bytes | AsyncIterator[bytes]
+    ) -> None:
         self.status = status
         self.headers = headers
         self._body = body
@@ -60,9 +61,13 @@ class SimProvider:
         try:
             body = orjson.loads(call.body)
             reply = await self._simulator.respond(
-                body, headers={k.lower(): v for k, v in call.headers.items()
-                                  if k.lower().startswith("x-sim-")},
-                request_size=len(call.body), stream=call.stream)
+                body,
+                headers={
+                    k.lower(): v for k, v in call.headers.items() if k.lower().startswith("x-sim-")
+                },
+                request_size=len(call.body),
+                stream=call.stream,
+            )
         except SimConnectionCut as exc:
             raise UpstreamConnectError("simulated upstream cut the connection") from exc
         return SimReplyAdapter(reply.status, reply.headers, reply.body)

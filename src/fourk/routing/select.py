@@ -37,6 +37,7 @@ def _by_priority(channels: Sequence[Channel], rng: random.Random) -> list[Channe
 def _weighted_shuffle(channels: list[Channel], rng: random.Random) -> list[Channel]:
     if len(channels) < 2:
         return channels
+
     # Efraimidis–Spirakis: sort by u^(1/w) descending; a weight of 0 or less always goes last.
     def key(channel: Channel) -> float:
         if channel.weight <= 0:

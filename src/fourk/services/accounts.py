@@ -75,8 +75,13 @@ async def reveal_key(store: Store, key: ApiKey) -> str:
 async def find_key(store: Store, ident: str) -> ApiKey:
     """A key by its id or its display prefix."""
     keys = await store.keys.all()
-    matches = [k for k in keys if str(k.id) == ident or k.prefix == ident
-               or (ident.startswith("sk-") and k.digest == key_digest(ident))]
+    matches = [
+        k
+        for k in keys
+        if str(k.id) == ident
+        or k.prefix == ident
+        or (ident.startswith("sk-") and k.digest == key_digest(ident))
+    ]
     if not matches:
         raise NotFoundError(f"no key matches {ident!r} (use the id or prefix from `key list`)")
     if len(matches) > 1:

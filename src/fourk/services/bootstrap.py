@@ -32,13 +32,21 @@ async def ensure_demo(store: Store, models: tuple[str, ...]) -> Demo:
     """The built-in simulator as a channel, a demo user and its key (the same key on every
     start, so a pasted Codex config keeps working)."""
     if await store.channels.by_name(DEMO_CHANNEL) is None:
-        await add_channel(store, name=DEMO_CHANNEL, kind="sim", base_url="sim://local",
-                          models=models, api_key=None, priority=-100)
+        await add_channel(
+            store,
+            name=DEMO_CHANNEL,
+            kind="sim",
+            base_url="sim://local",
+            models=models,
+            api_key=None,
+            priority=-100,
+        )
     user = await store.users.by_name(DEMO_USER)
     if user is None:
         user, _ = await create_user(store, DEMO_USER)
-    live = [k for k in await store.keys.all(user.id)
-            if k.name == DEMO_KEY_NAME and k.revoked_at is None]
+    live = [
+        k for k in await store.keys.all(user.id) if k.name == DEMO_KEY_NAME and k.revoked_at is None
+    ]
     if live:
         return Demo(key=await reveal_key(store, live[0]), models=models)
     new = await create_key(store, user, name=DEMO_KEY_NAME)

@@ -32,8 +32,9 @@ async def add_channel(
         raise ChannelError(f"unknown channel kind {kind!r}; choose one of {', '.join(KINDS)}")
     parsed = urlparse(base_url)
     if kind != "sim" and (parsed.scheme not in ("http", "https") or not parsed.netloc):
-        raise ChannelError(f"base URL {base_url!r} must be an http(s) URL, "
-                           "for example https://api.openai.com/v1")
+        raise ChannelError(
+            f"base URL {base_url!r} must be an http(s) URL, for example https://api.openai.com/v1"
+        )
     cleaned = [m.strip() for m in models if m.strip()]
     if not cleaned:
         raise ChannelError("a channel must serve at least one model (--models a,b)")
@@ -41,8 +42,14 @@ async def add_channel(
         raise ChannelError("weight must be 0 or more")
     sealed = store.sealer.seal(api_key, CHANNEL_SECRET) if api_key else None
     return await store.channels.create(
-        name=name, kind=kind, base_url=base_url.rstrip("/"), sealed_secret=sealed,
-        models=cleaned, priority=priority, weight=weight, options=options,
+        name=name,
+        kind=kind,
+        base_url=base_url.rstrip("/"),
+        sealed_secret=sealed,
+        models=cleaned,
+        priority=priority,
+        weight=weight,
+        options=options,
     )
 
 

@@ -115,12 +115,20 @@ class Directory:
             try:
                 secret = self._sealer.open(row.sealed_secret, CHANNEL_SECRET)
             except SealError:
-                log.error("channel %s: its secret does not open with this server key; "
-                          "channel skipped", row.name)
+                log.error(
+                    "channel %s: its secret does not open with this server key; channel skipped",
+                    row.name,
+                )
                 return None
         return Channel(
-            id=row.id, name=row.name, kind=row.kind, base_url=row.base_url, models=row.models,
-            priority=row.priority, weight=row.weight, enabled=row.enabled, secret=secret,
+            id=row.id,
+            name=row.name,
+            kind=row.kind,
+            base_url=row.base_url,
+            models=row.models,
+            priority=row.priority,
+            weight=row.weight,
+            enabled=row.enabled,
+            secret=secret,
             options=row.options,
         )
-

@@ -116,8 +116,12 @@ class Relay:
             )
             row.attempts = max(1, failures.count + (1 if opened else 0))
             if opened is None:
-                raise final_error(ticket.request.model, failures, ticket.request_id,
-                                  self._settings.retry_after_default)
+                raise final_error(
+                    ticket.request.model,
+                    failures,
+                    ticket.request_id,
+                    self._settings.retry_after_default,
+                )
         except FourkError as error:
             await self._finish(row, ticket, error.status, error.code, error.message)
             raise
@@ -137,15 +141,20 @@ class Relay:
         available = [m for m in self._directory.served_models() if principal.key.allows(m)]
         names = ", ".join(available) if available else "none (ask the operator)"
         near = [m for m in available if m.lower() == model.lower() or m.strip() == model.strip()]
-        hint = f" Did you mean '{near[0]}'? Names must match exactly." if near else (
-            " Use one of these names exactly in config.toml (model and review_model).")
+        hint = (
+            f" Did you mean '{near[0]}'? Names must match exactly."
+            if near
+            else (" Use one of these names exactly in config.toml (model and review_model).")
+        )
         if available and not principal.key.allows(model) and model in self._directory.by_model:
             return ModelNotFound(
                 f"This API key may not use model '{model}'. Models this key may use: {names}.",
-                param="model")
+                param="model",
+            )
         return ModelNotFound(
             f"The model '{model}' does not exist here.{hint} Available models: {names}.",
-            param="model")
+            param="model",
+        )
 
     def _call(self, ticket: Ticket, channel: Channel) -> UpstreamCall:
         mapped = channel.options.get("model_map", {}).get(ticket.request.model)
@@ -154,8 +163,13 @@ class Relay:
             body = encode_request(ticket.request, model=mapped, strip_extras=strip)
         else:
             body = ticket.request.raw
-        return UpstreamCall(channel=channel, operation="responses", body=body,
-                            stream=ticket.request.stream, headers=ticket.headers)
+        return UpstreamCall(
+            channel=channel,
+            operation="responses",
+            body=body,
+            stream=ticket.request.stream,
+            headers=ticket.headers,
+        )
 
     async def _whole(self, ticket: Ticket, row: LogRow, reply: UpstreamReply) -> Reply:
         try:
@@ -164,8 +178,12 @@ class Relay:
         except (TimeoutError, UpstreamConnectError) as exc:
             reply.close()
             await self._finish(row, ticket, 504, "upstream_timeout", str(exc) or "timeout")
-            raise final_error(ticket.request.model, Failures(timeouts=1), ticket.request_id,
-                              self._settings.retry_after_default) from exc
+            raise final_error(
+                ticket.request.model,
+                Failures(timeouts=1),
+                ticket.request_id,
+                self._settings.retry_after_default,
+            ) from exc
         reply.close()
         row.ttfb_ms = self._ms_since(ticket.started)
         self._apply_usage(row, _whole_usage(body))
@@ -185,31 +203,47 @@ class Relay:
                     blocks = framer.feed(chunk)
                     if blocks:
                         if not started_sending:
-                            await sink.start(200, {**SSE_HEADERS,
-                                                   "X-Request-Id": ticket.request_id})
+                            await sink.start(
+                                200, {**SSE_HEADERS, "X-Request-Id": ticket.request_id}
+                            )
                             started_sending = True
                             row.ttfb_ms = self._ms_since(ticket.started)
                         if await self._forward(blocks, watch, ticket, row, sink):
                             return
                     chunk = await reply.read_chunk()
-            reason, message = "upstream_incomplete", (
-                "The upstream closed the stream before the response completed.")
+            reason, message = (
+                "upstream_incomplete",
+                ("The upstream closed the stream before the response completed."),
+            )
         except TimeoutError:
-            reason, message = "upstream_timeout", (
-                "The upstream went silent for too long in the middle of the response.")
+            reason, message = (
+                "upstream_timeout",
+                ("The upstream went silent for too long in the middle of the response."),
+            )
         except UpstreamConnectError:
-            reason, message = "upstream_incomplete", (
-                "The upstream connection broke in the middle of the response.")
+            reason, message = (
+                "upstream_incomplete",
+                ("The upstream connection broke in the middle of the response."),
+            )
         except ClientGone:
-            await self._finish(row, ticket, 499, "client_closed",
-                               "The client closed the connection before the response completed.")
+            await self._finish(
+                row,
+                ticket,
+                499,
+                "client_closed",
+                "The client closed the connection before the response completed.",
+            )
             return
         finally:
             reply.close()
         await self._fail_stream(ticket, row, watch, sink, started_sending, reason, message)
 
     async def _forward(
-        self, blocks: list[bytes], watch: ResponsesWatch, ticket: Ticket, row: LogRow,
+        self,
+        blocks: list[bytes],
+        watch: ResponsesWatch,
+        ticket: Ticket,
+        row: LogRow,
         sink: ClientSink,
     ) -> bool:
         """Send whole events on; True once the terminal event has gone out."""
@@ -228,8 +262,14 @@ class Relay:
         return False
 
     async def _fail_stream(
-        self, ticket: Ticket, row: LogRow, watch: ResponsesWatch, sink: ClientSink,
-        started_sending: bool, reason: str, message: str,
+        self,
+        ticket: Ticket,
+        row: LogRow,
+        watch: ResponsesWatch,
+        sink: ClientSink,
+        started_sending: bool,
+        reason: str,
+        message: str,
     ) -> None:
         text = f"{message} Codex will retry. (request {ticket.request_id})"
         await self._finish(row, ticket, 200 if started_sending else 502, reason, text)

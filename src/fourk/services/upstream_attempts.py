@@ -88,8 +88,7 @@ async def open_first(
                 body = await reply.read_all(_ERROR_BODY_LIMIT)
                 reply.close()
         except TimeoutError:
-            log.warning("channel %s: no first byte within %.1fs", channel.name,
-                        first_byte_timeout)
+            log.warning("channel %s: no first byte within %.1fs", channel.name, first_byte_timeout)
             failures.timeouts += 1
             health.failed(channel.id, clock())
             continue
@@ -114,8 +113,10 @@ def final_error(
 ) -> FourkError:
     """The one error for a request that no channel could serve."""
     tried = f"tried {failures.count} channel(s): {failures.summary()}"
-    if failures.statuses and all(s == 429 for s in failures.statuses) and not (
-        failures.timeouts or failures.unreachable
+    if (
+        failures.statuses
+        and all(s == 429 for s in failures.statuses)
+        and not (failures.timeouts or failures.unreachable)
     ):
         wait = min(failures.retry_afters) if failures.retry_afters else retry_after_default
         return RateLimited(
@@ -142,8 +143,9 @@ def final_error(
 def client_fault(status: int, body: bytes) -> FourkError:
     """The upstream refused the request itself: pass its reason on, in our shape."""
     message, code, param = _upstream_error(body)
-    error = InvalidRequest(message or f"The upstream rejected the request (HTTP {status}).",
-                           code=code, param=param)
+    error = InvalidRequest(
+        message or f"The upstream rejected the request (HTTP {status}).", code=code, param=param
+    )
     if status == 413:
         error.code = code or "request_too_large"
     return error

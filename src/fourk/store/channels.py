@@ -36,9 +36,15 @@ class ChannelRow:
 
 def _row(row: Any) -> ChannelRow:
     return ChannelRow(
-        id=row.id, name=row.name, kind=row.kind, base_url=row.base_url,
-        sealed_secret=row.sealed_secret, models=tuple(orjson.loads(row.models)),
-        priority=row.priority, weight=row.weight, enabled=bool(row.enabled),
+        id=row.id,
+        name=row.name,
+        kind=row.kind,
+        base_url=row.base_url,
+        sealed_secret=row.sealed_secret,
+        models=tuple(orjson.loads(row.models)),
+        priority=row.priority,
+        weight=row.weight,
+        enabled=bool(row.enabled),
         options=orjson.loads(row.options or "{}"),
     )
 
@@ -63,9 +69,14 @@ class Channels:
             async with self._engine.begin() as conn:
                 result = await conn.execute(
                     channels.insert().values(
-                        name=name, kind=kind, base_url=base_url, sealed_secret=sealed_secret,
-                        models=orjson.dumps(list(models)).decode(), priority=priority,
-                        weight=weight, enabled=True,
+                        name=name,
+                        kind=kind,
+                        base_url=base_url,
+                        sealed_secret=sealed_secret,
+                        models=orjson.dumps(list(models)).decode(),
+                        priority=priority,
+                        weight=weight,
+                        enabled=True,
                         options=orjson.dumps(options or {}).decode(),
                         created_at=datetime.now(UTC),
                     )

@@ -49,16 +49,27 @@ class Keys:
         async with self._engine.begin() as conn:
             result = await conn.execute(
                 api_keys.insert().values(
-                    user_id=user_id, name=name, prefix=prefix, digest=digest, sealed=sealed,
+                    user_id=user_id,
+                    name=name,
+                    prefix=prefix,
+                    digest=digest,
+                    sealed=sealed,
                     models=orjson.dumps(list(models)).decode() if models else None,
-                    expires_at=expires_at, created_at=now,
+                    expires_at=expires_at,
+                    created_at=now,
                 )
             )
             await bump_config_version(conn)
         return ApiKey(
-            id=_new_id(result), user_id=user_id, name=name, prefix=prefix,
-            digest=digest, models=tuple(models) if models else None, expires_at=expires_at,
-            revoked_at=None, created_at=now,
+            id=_new_id(result),
+            user_id=user_id,
+            name=name,
+            prefix=prefix,
+            digest=digest,
+            models=tuple(models) if models else None,
+            expires_at=expires_at,
+            revoked_at=None,
+            created_at=now,
         )
 
     async def by_digest(self, digest: str) -> ApiKey | None:

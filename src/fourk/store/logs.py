@@ -54,7 +54,11 @@ class RequestLogs:
             await conn.execute(request_logs.insert(), [asdict(row) for row in rows])
 
     async def recent(
-        self, *, user_id: int | None = None, key_id: int | None = None, limit: int = 50,
+        self,
+        *,
+        user_id: int | None = None,
+        key_id: int | None = None,
+        limit: int = 50,
         before_id: int | None = None,
     ) -> list[LogRow]:
         """Newest first, paginated by id (a cursor), never by offset."""

@@ -39,4 +39,3 @@ async def set_value(engine: AsyncEngine, key: str, value: str) -> None:
         result = await conn.execute(update(meta).where(meta.c.key == key).values(value=value))
         if result.rowcount == 0:
             await conn.execute(meta.insert().values(key=key, value=value))
-

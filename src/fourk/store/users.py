@@ -39,15 +39,19 @@ class Users:
             async with self._engine.begin() as conn:
                 result = await conn.execute(
                     users.insert().values(
-                        username=username, password_hash=password_hash, role=role,
-                        status="active", created_at=now,
+                        username=username,
+                        password_hash=password_hash,
+                        role=role,
+                        status="active",
+                        created_at=now,
                     )
                 )
                 await bump_config_version(conn)
         except IntegrityError as exc:
             raise UsernameTaken(f"the username {username!r} is taken") from exc
-        return User(id=_new_id(result), username=username, role=role,
-                    status="active", created_at=now)
+        return User(
+            id=_new_id(result), username=username, role=role, status="active", created_at=now
+        )
 
     async def by_name(self, username: str) -> User | None:
         async with self._engine.connect() as conn:

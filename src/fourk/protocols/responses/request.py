@@ -24,8 +24,9 @@ class ResponsesRequest:
 
 def decode_request(raw: bytes) -> ResponsesRequest:
     if not raw.strip():
-        raise InvalidRequest("The request body is empty; send a JSON object with 'model' and "
-                             "'input'.")
+        raise InvalidRequest(
+            "The request body is empty; send a JSON object with 'model' and 'input'."
+        )
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:

@@ -83,8 +83,9 @@ def decode_terminal(kind: str, response: dict[str, Any]) -> Terminal:
     if kind == "response.failed":
         raw_error = response.get("error")
         error: dict[str, Any] = raw_error if isinstance(raw_error, dict) else {}
-        return Terminal(kind, usage, _str(error.get("code")) or "response_failed",
-                        _str(error.get("message")))
+        return Terminal(
+            kind, usage, _str(error.get("code")) or "response_failed", _str(error.get("message"))
+        )
     if kind == "response.incomplete":
         details = response.get("incomplete_details")
         reason = details.get("reason") if isinstance(details, dict) else None
@@ -101,10 +102,12 @@ def decode_usage(raw: object) -> Usage | None:
     return Usage(
         input_tokens=_int(raw.get("input_tokens")),
         cached_tokens=_int(input_details.get("cached_tokens"))
-        if isinstance(input_details, dict) else 0,
+        if isinstance(input_details, dict)
+        else 0,
         output_tokens=_int(raw.get("output_tokens")),
         reasoning_tokens=_int(output_details.get("reasoning_tokens"))
-        if isinstance(output_details, dict) else 0,
+        if isinstance(output_details, dict)
+        else 0,
     )
 
 
