@@ -60,10 +60,20 @@ class LogWriter:
     async def _flush_now(self) -> None:
         while self._queue:
             batch = [self._queue.popleft() for _ in range(min(self._batch_max, len(self._queue)))]
-            try:
-                await self._logs.insert_many([row for row, _ in batch])
-            except Exception:
-                log.exception("request log: a batch of %d rows could not be written", len(batch))
+            await self._insert([row for row, _ in batch])
             for _, future in batch:
                 if not future.done():
                     future.set_result(None)
+
+    async def _insert(self, rows: list[LogRow]) -> None:
+        try:
+            await self._logs.insert_many(rows)
+            return
+        except Exception:
+            if len(rows) == 1:
+                log.exception("request log: row %s could not be written", rows[0].request_id)
+                return
+        # one bad row must not take its batch with it: write them one by one
+        log.warning("request log: a batch of %d rows failed; writing them one by one", len(rows))
+        for row in rows:
+            await self._insert([row])

@@ -298,6 +298,8 @@ class Relay:
     async def _finish(
         self, row: LogRow, ticket: Ticket, status: int, code: str | None, message: str | None
     ) -> None:
+        if row.status:
+            return  # already written: one row per request, whatever happens after
         row.status = status
         row.error_code = code
         row.error_message = message[:1000] if message else None
