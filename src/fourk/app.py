@@ -29,7 +29,7 @@ from fourk.store.users import Users
 
 
 def create_app(settings: Settings) -> web.Application:
-    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[error_middleware])
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[error_middleware()])
     app.cleanup_ctx.append(lambda app: _lifespan(app, settings))
     add_routes(app)
     return app

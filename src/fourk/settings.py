@@ -156,6 +156,8 @@ class Settings:
         if self.public_base_url:
             return self.public_base_url.rstrip("/")
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        if ":" in host:
+            host = f"[{host}]"
         return f"http://{host}:{self.port}"
 
     def describe(self) -> dict[str, str]:

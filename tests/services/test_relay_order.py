@@ -143,3 +143,26 @@ async def test_client_gone_at_the_terminal_event_still_writes_one_row(tmp_path: 
     await relay.responses(ticket(), journal)
     rows = [data for kind, data in journal.entries if kind == "log"]
     assert len(rows) == 1
+
+
+async def test_last_event_without_its_blank_line_still_completes(tmp_path: Path) -> None:
+    class Unterminated(SimProvider):
+        async def open(self, call):  # type: ignore[no-untyped-def]
+            reply = await super().open(call)
+            whole = await reply.read_all(1 << 20)
+            from fourk.providers.sim import SimReplyAdapter
+
+            return SimReplyAdapter(200, reply.headers, whole.rstrip(b"\n"))
+
+    journal = Journal()
+    relay = Relay(
+        settings=Settings.load(env={}, data_dir=tmp_path),
+        directory=FakeDirectory(),  # type: ignore[arg-type]
+        providers={"sim": Unterminated(SimOptions(chunks=4))},
+        writer=journal,  # type: ignore[arg-type]
+        health=ChannelHealth(),
+    )
+    await relay.responses(ticket(), journal)
+    sent = b"".join(data for kind, data in journal.entries if kind == "send")
+    assert sent.endswith(b"\n\n") and b"response.completed" in sent
+    assert b"response.failed" not in sent

@@ -17,6 +17,7 @@ _RANDOM_LEN = 42
 _CHECK_LEN = 6
 KEY_LENGTH = len(PREFIX) + _RANDOM_LEN + _CHECK_LEN
 DISPLAY_PREFIX_LEN = len(PREFIX) + 4
+FOREIGN_PREFIXES = ("sk-proj-", "sk-svcacct-", "sk-admin-", "sk-ant-")
 
 
 def _base62(number: int, width: int) -> str:
@@ -52,6 +53,11 @@ def shape_problem(token: str) -> str | None:
         return (
             "The API key contains spaces, quotes or a line break. Copy it again from the "
             "dashboard and make sure auth.json holds exactly the key, with nothing around it."
+        )
+    if token.startswith(FOREIGN_PREFIXES):
+        return (
+            "This looks like a key from OpenAI or Anthropic, not from this service. Put the "
+            "key from this service's dashboard in auth.json as OPENAI_API_KEY."
         )
     if not token.startswith(PREFIX):
         return (

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
 
 import orjson
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from fourk.api.context import REQUEST_ID, SERVICES
 from fourk.errors import BodyTooLarge, FourkError, InternalError, InvalidRequest, NotFound
@@ -17,8 +19,18 @@ log = logging.getLogger("fourk.api")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def new_request_id() -> str:
-    return "req_" + secrets.token_hex(12)
+class RequestIds:
+    """Unique request ids without a random draw each: a random per-process prefix (so
+    replicas and restarts never collide) and a counter."""
+
+    __slots__ = ("_next", "_prefix")
+
+    def __init__(self) -> None:
+        self._prefix = "req_" + secrets.token_hex(6)
+        self._next = itertools.count(1).__next__
+
+    def new(self) -> str:
+        return f"{self._prefix}{self._next():010x}"
 
 
 def error_response(error: FourkError, request_id: str) -> web.Response:
@@ -31,10 +43,21 @@ def error_response(error: FourkError, request_id: str) -> web.Response:
     )
 
 
-@web.middleware
-async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    request_id = new_request_id()
-    request[REQUEST_ID] = request_id
+def error_middleware() -> Middleware:
+    """The outermost middleware: a request id for everything, and every failure turned into
+    the client's error shape."""
+    ids = RequestIds()
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        request_id = ids.new()
+        request[REQUEST_ID] = request_id
+        return await _answer(request, handler, request_id)
+
+    return middleware
+
+
+async def _answer(request: web.Request, handler: Handler, request_id: str) -> web.StreamResponse:
     try:
         return await handler(request)
     except FourkError as error:

@@ -11,7 +11,7 @@ import json
 
 def _toml_string(value: str) -> str:
     # JSON string escaping is valid TOML basic-string escaping for these characters
-    return json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def render_config_toml(base_url: str, model: str, review_model: str | None = None) -> str:

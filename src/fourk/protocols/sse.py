@@ -37,19 +37,22 @@ class SSEFramer:
 
     def feed(self, chunk: bytes) -> list[bytes]:
         """Take the next chunk; return the events it completed (maybe none)."""
+        return split_blocks(self.feed_region(chunk))
+
+    def feed_region(self, chunk: bytes) -> bytes:
+        """Take the next chunk; return the bytes of the events it completed, in one piece
+        (b"" when none): what a pass-through forwards without splitting anything."""
+        if not chunk:
+            return b""
         if self._pending_cr or b"\r" in chunk:
             chunk = self._normalise(chunk)
         data = self._buffer + chunk if self._buffer else chunk
         end = data.rfind(_BOUNDARY)
         if end < 0:
             self._buffer = data
-            return []
+            return b""
         self._buffer = data[end + 2 :]
-        whole = data[: end + 2]
-        blocks = whole.split(_BOUNDARY)
-        # split leaves one empty string after the final boundary; runs of blank lines
-        # give empty blocks, which carry no event and are dropped.
-        return [block + _BOUNDARY for block in blocks if block]
+        return data[: end + 2]
 
     def flush(self) -> bytes:
         """Whatever is left over: bytes of an event that never got its blank line."""
@@ -71,6 +74,15 @@ class SSEFramer:
         if chunk.endswith(b"\r"):
             self._pending_cr = True
         return chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+
+
+def split_blocks(region: bytes) -> list[bytes]:
+    """Whole events, each ending with one blank line; extra blank lines carry no event and
+    are dropped, so the result does not depend on how the stream was chunked."""
+    if not region:
+        return []
+    parts = (part.lstrip(b"\n") for part in region.split(_BOUNDARY))
+    return [part + _BOUNDARY for part in parts if part]
 
 
 def parse_event(block: bytes) -> SSEEvent | None:

@@ -18,7 +18,7 @@ class ChannelHealth:
         return self._until
 
     def failed(self, channel_id: int, now: float, retry_after: float | None = None) -> None:
-        wait = retry_after if retry_after is not None and retry_after > 0 else self._cooldown
+        wait = max(self._cooldown, retry_after or 0.0)
         self._until[channel_id] = max(self._until.get(channel_id, 0.0), now + wait)
 
     def succeeded(self, channel_id: int) -> None:

@@ -21,6 +21,8 @@ def order_candidates(
     a weighted random order (each channel's chance to lead is proportional to its weight).
     Cooling channels are not dropped: they go last, as a last resort."""
     cooling_until = cooling_until or {}
+    if len(channels) == 1:
+        return [channels[0]]
     healthy = [c for c in channels if cooling_until.get(c.id, 0.0) <= now]
     cooling = [c for c in channels if cooling_until.get(c.id, 0.0) > now]
     return _by_priority(healthy, rng) + sorted(cooling, key=lambda c: cooling_until[c.id])

@@ -20,6 +20,7 @@ log = logging.getLogger("fourk.log_writer")
 
 class LogWriter:
     def __init__(self, logs: RequestLogs, batch_max: int = 500) -> None:
+        # the writer is the log store's only user on the hot path, so it closes it too
         self._logs = logs
         self._batch_max = batch_max
         self._queue: deque[tuple[LogRow, asyncio.Future[None]]] = deque()
@@ -46,6 +47,7 @@ class LogWriter:
         if self._task is not None:
             await self._task
         await self._flush_now()
+        await self._logs.close()
 
     async def _run(self) -> None:
         while not (self._closing and not self._queue):

@@ -26,7 +26,7 @@ from fourk.protocols.responses.stream import (
     decode_usage,
     encode_failed,
 )
-from fourk.protocols.sse import SSEFramer
+from fourk.protocols.sse import SSEFramer, split_blocks
 from fourk.providers.base import Provider, UpstreamCall, UpstreamConnectError, UpstreamReply
 from fourk.routing.channel import Channel
 from fourk.routing.health import ChannelHealth
@@ -200,17 +200,22 @@ class Relay:
         try:
             async with asyncio.timeout(self._remaining(ticket)):
                 while chunk:
-                    blocks = framer.feed(chunk)
-                    if blocks:
+                    region = framer.feed_region(chunk)
+                    if region:
                         if not started_sending:
                             await sink.start(
                                 200, {**SSE_HEADERS, "X-Request-Id": ticket.request_id}
                             )
                             started_sending = True
                             row.ttfb_ms = self._ms_since(ticket.started)
-                        if await self._forward(blocks, watch, ticket, row, sink):
+                        if await self._forward(region, watch, ticket, row, sink):
                             return
                     chunk = await reply.read_chunk()
+                # an upstream may end its last event without the blank line
+                tail = framer.flush().rstrip(b"\n")
+                if tail and started_sending:
+                    if await self._forward(tail + b"\n\n", watch, ticket, row, sink):
+                        return
             reason, message = (
                 "upstream_incomplete",
                 ("The upstream closed the stream before the response completed."),
@@ -240,13 +245,17 @@ class Relay:
 
     async def _forward(
         self,
-        blocks: list[bytes],
+        region: bytes,
         watch: ResponsesWatch,
         ticket: Ticket,
         row: LogRow,
         sink: ClientSink,
     ) -> bool:
         """Send whole events on; True once the terminal event has gone out."""
+        if not watch.may_end(region):
+            await sink.send(region)
+            return False
+        blocks = split_blocks(region)
         for index, block in enumerate(blocks):
             if watch.is_terminal(block):
                 if index:
@@ -258,7 +267,7 @@ class Relay:
                 await self._finish(row, ticket, 200, terminal.error_code, terminal.error_message)
                 await sink.send(block)
                 return True
-        await sink.send(blocks[0] if len(blocks) == 1 else b"".join(blocks))
+        await sink.send(region)
         return False
 
     async def _fail_stream(

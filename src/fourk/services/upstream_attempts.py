@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ log = logging.getLogger("fourk.upstream")
 # Upstream statuses that are the client's own fault: passed back, never failed over.
 CLIENT_FAULT_STATUSES = frozenset({400, 413, 422})
 _ERROR_BODY_LIMIT = 64 * 1024
+MAX_RETRY_AFTER = 3600.0
 
 
 @dataclass(slots=True)
@@ -121,8 +123,8 @@ def final_error(
         wait = min(failures.retry_afters) if failures.retry_afters else retry_after_default
         return RateLimited(
             f"Every upstream for model '{model}' is rate limited right now ({tried}). "
-            f"Please try again in {int(max(1, wait))}s. (request {request_id})",
-            retry_after=int(max(1, wait)),
+            f"Please try again in {math.ceil(max(1, wait))}s. (request {request_id})",
+            retry_after=math.ceil(max(1, wait)),
         )
     if failures.timeouts and not failures.statuses and not failures.unreachable:
         return UpstreamTimeout(
@@ -170,6 +172,9 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
     if raw is None:
         return None
     try:
-        return max(0.0, float(raw))
+        value = float(raw)
     except ValueError:
         return None
+    if not math.isfinite(value) or value < 0:
+        return None
+    return min(value, MAX_RETRY_AFTER)

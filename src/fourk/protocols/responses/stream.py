@@ -13,10 +13,12 @@ from typing import Any
 import orjson
 
 from fourk.billing.usage import Usage
-from fourk.protocols.sse import encode_typed_event, parse_event
+from fourk.protocols.sse import encode_typed_event, parse_event, split_blocks
 
 TERMINAL_TYPES = ("response.completed", "response.failed", "response.incomplete")
-_MARKERS = (b"response.completed", b"response.failed", b"response.incomplete")
+_COMPLETED = b"response.completed"
+_FAILED = b"response.failed"
+_INCOMPLETE = b"response.incomplete"
 _CREATED = b"response.created"
 
 
@@ -39,12 +41,25 @@ class ResponsesWatch:
     events: int = 0
     _parsed: dict[str, Any] = field(default_factory=dict)
 
+    def may_end(self, region: bytes) -> bool:
+        """One cheap look at a run of whole events: False when none of them can end the
+        stream (the common case, forwarded as is), True when `is_terminal` must look at
+        each. Also picks up the response id from `response.created` on the way."""
+        if self.response_id is None and _CREATED in region:
+            for block in split_blocks(region):
+                if _CREATED in block:
+                    self._note_created(block)
+                    break
+        return _COMPLETED in region or _FAILED in region or _INCOMPLETE in region
+
     def is_terminal(self, block: bytes) -> bool:
         """Look at one whole event block; True when it ends the stream."""
         self.events += 1
         if self.response_id is None and _CREATED in block:
             self._note_created(block)
-        if not any(marker in block for marker in _MARKERS):
+        if not (
+            _COMPLETED in block or _FAILED in block or _INCOMPLETE in block
+        ):  # a substring test per block; JSON is parsed only for the last event
             return False
         payload = _payload(block)
         if payload is None:
