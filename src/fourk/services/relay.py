@@ -213,9 +213,12 @@ class Relay:
                     chunk = await reply.read_chunk()
                 # an upstream may end its last event without the blank line
                 tail = framer.flush().rstrip(b"\n")
-                if tail and started_sending:
-                    if await self._forward(tail + b"\n\n", watch, ticket, row, sink):
-                        return
+                if (
+                    tail
+                    and started_sending
+                    and await self._forward(tail + b"\n\n", watch, ticket, row, sink)
+                ):
+                    return
             reason, message = (
                 "upstream_incomplete",
                 ("The upstream closed the stream before the response completed."),
