@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -47,3 +47,16 @@ class Provider(Protocol):
     async def open(self, call: UpstreamCall) -> UpstreamReply: ...
 
     async def close(self) -> None: ...
+
+
+async def read_up_to(read_chunk: Callable[[], Awaitable[bytes]], limit: int) -> bytes:
+    """A whole body from a chunk reader, at most `limit` bytes (the rest is dropped)."""
+    parts: list[bytes] = []
+    size = 0
+    while size < limit:
+        chunk = await read_chunk()
+        if not chunk:
+            break
+        parts.append(chunk)
+        size += len(chunk)
+    return b"".join(parts)[:limit]

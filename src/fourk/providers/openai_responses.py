@@ -9,7 +9,7 @@ from collections.abc import Mapping
 
 import aiohttp
 
-from fourk.providers.base import UpstreamCall, UpstreamConnectError, UpstreamReply
+from fourk.providers.base import UpstreamCall, UpstreamConnectError, UpstreamReply, read_up_to
 
 # Client headers worth passing on: they help upstream prompt caching and tracing and carry
 # nothing secret. Authorization is always replaced by the channel's own credential.
@@ -44,15 +44,7 @@ class AiohttpReply:
             raise UpstreamConnectError(f"upstream connection lost: {exc}") from exc
 
     async def read_all(self, limit: int) -> bytes:
-        parts: list[bytes] = []
-        size = 0
-        while size < limit:
-            chunk = await self.read_chunk()
-            if not chunk:
-                break
-            parts.append(chunk)
-            size += len(chunk)
-        return b"".join(parts)[:limit]
+        return await read_up_to(self.read_chunk, limit)
 
     def close(self) -> None:
         self._response.close()

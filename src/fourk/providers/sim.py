@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Mapping
 
 import orjson
 
-from fourk.providers.base import UpstreamCall, UpstreamConnectError, UpstreamReply
+from fourk.providers.base import UpstreamCall, UpstreamConnectError, UpstreamReply, read_up_to
 from fourk.sim.options import SimOptions
 from fourk.sim.simulator import SimConnectionCut, Simulator
 
@@ -36,15 +36,7 @@ class SimReplyAdapter:
             raise UpstreamConnectError("simulated upstream cut the stream") from exc
 
     async def read_all(self, limit: int) -> bytes:
-        parts = []
-        size = 0
-        while size < limit:
-            chunk = await self.read_chunk()
-            if not chunk:
-                break
-            parts.append(chunk)
-            size += len(chunk)
-        return b"".join(parts)[:limit]
+        return await read_up_to(self.read_chunk, limit)
 
     def close(self) -> None:
         if not isinstance(self._body, bytes):
