@@ -35,11 +35,7 @@ def test_codex_runs_a_command_through_fourk(gateway: Gateway, sim: Proc, tmp_pat
     last_item = upstream[1]["body"]["input"][-1]  # type: ignore[index]
     assert last_item["type"] == "function_call_output"
     assert "gateway-ok-4096" in last_item["output"]
-    messages = [
-        e["item"]["text"]
-        for e in run.events
-        if e.get("type") == "item.completed" and e["item"].get("type") == "agent_message"
-    ]  # type: ignore[union-attr]
+    messages = run.messages
     assert messages and "gateway-ok-4096" in messages[-1]
     rows = gateway.logs()[before:]
     assert len(rows) == 2
@@ -91,11 +87,7 @@ def test_codex_recovers_from_an_upstream_503(gateway: Gateway, sim: Proc, tmp_pa
     before = len(gateway.logs())
     run = run_codex(home, tmp_path / "work", "say recovered")
     assert run.returncode == 0, run.stderr
-    messages = [
-        e["item"]["text"]
-        for e in run.events
-        if e.get("type") == "item.completed" and e["item"].get("type") == "agent_message"
-    ]  # type: ignore[union-attr]
+    messages = run.messages
     assert messages and "recovered" in messages[-1]
     statuses = [row["status"] for row in gateway.logs()[before:]]
     assert statuses == [502, 200]

@@ -45,6 +45,15 @@ class CodexRun:
         return self.stdout + self.stderr
 
     @property
+    def messages(self) -> list[str]:
+        """The agent's messages, in order."""
+        return [
+            str(e["item"]["text"])
+            for e in self.events  # type: ignore[index]
+            if e.get("type") == "item.completed" and e["item"].get("type") == "agent_message"
+        ]  # type: ignore[union-attr]
+
+    @property
     def events(self) -> list[dict[str, object]]:
         """The --json event lines."""
         out = []

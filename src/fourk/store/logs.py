@@ -15,10 +15,8 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from fourk.store.db import as_utc
 from fourk.store.tables import request_logs
 
 
@@ -61,12 +59,6 @@ def _sqlite_values(row: LogRow) -> tuple[Any, ...]:
     values = list(_values(row))
     values[_CREATED_AT] = row.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     return tuple(values)
-
-
-def _row(row: Any) -> LogRow:
-    values = {name: getattr(row, name) for name in COLUMNS}
-    values["created_at"] = as_utc(values["created_at"])
-    return LogRow(**values)
 
 
 class _SqliteWriter:
@@ -136,23 +128,3 @@ class RequestLogs:
     async def close(self) -> None:
         if self._sqlite is not None:
             await self._sqlite.close()
-
-    async def recent(
-        self,
-        *,
-        user_id: int | None = None,
-        key_id: int | None = None,
-        limit: int = 50,
-        before_id: int | None = None,
-    ) -> list[LogRow]:
-        """Newest first, paginated by id (a cursor), never by offset."""
-        query = select(request_logs).order_by(request_logs.c.id.desc()).limit(limit)
-        if user_id is not None:
-            query = query.where(request_logs.c.user_id == user_id)
-        if key_id is not None:
-            query = query.where(request_logs.c.key_id == key_id)
-        if before_id is not None:
-            query = query.where(request_logs.c.id < before_id)
-        async with self._engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        return [_row(row) for row in rows]

@@ -26,16 +26,3 @@ async def config_version(engine: AsyncEngine) -> int:
     async with engine.connect() as conn:
         value = await conn.scalar(select(meta.c.value).where(meta.c.key == CONFIG_VERSION))
     return int(value) if value is not None else 0
-
-
-async def get_value(engine: AsyncEngine, key: str) -> str | None:
-    async with engine.connect() as conn:
-        value = await conn.scalar(select(meta.c.value).where(meta.c.key == key))
-    return str(value) if value is not None else None
-
-
-async def set_value(engine: AsyncEngine, key: str, value: str) -> None:
-    async with engine.begin() as conn:
-        result = await conn.execute(update(meta).where(meta.c.key == key).values(value=value))
-        if result.rowcount == 0:
-            await conn.execute(meta.insert().values(key=key, value=value))
