@@ -52,6 +52,10 @@ class Journal:
             raise ClientGone
         self.entries.append(("send", data))
 
+    async def finish(self, data: bytes) -> None:
+        await self.send(data)
+        self.entries.append(("end", None))
+
 
 class FakeDirectory:
     def __init__(self) -> None:
@@ -106,6 +110,8 @@ async def test_log_row_is_committed_before_the_terminal_event(tmp_path: Path) ->
     )
     assert kinds.index("log") < terminal_at
     assert kinds.count("log") == 1
+    # the terminal event ends the answer in the same write
+    assert kinds[terminal_at + 1 :] == ["end"]
     row = journal.entries[kinds.index("log")][1]
     assert row.status == 200 and row.output_tokens > 0 and row.client == "codex_exec"
     # everything before the terminal event had already gone out before the log write

@@ -52,11 +52,47 @@ def test_real_sample_ends_only_at_response_completed(name: str, response_id: str
     watch = ResponsesWatch()
     verdicts = [watch.is_terminal(block) for block in blocks]
     assert verdicts == [False] * (len(blocks) - 1) + [True]
-    assert watch.events == len(blocks)
     assert watch.response_id == response_id
     assert watch.terminal == Terminal(
         "response.completed", Usage(input_tokens=100, output_tokens=20)
     )
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_find_terminal_in_every_run_of_a_real_sample(name: str) -> None:
+    blocks = blocks_of(name)
+    for cut in range(len(blocks)):  # the stream arrives as two runs of whole events
+        watch = ResponsesWatch()
+        head, tail = b"".join(blocks[:cut]), b"".join(blocks[cut:])
+        assert watch.find_terminal(head) is None
+        found = watch.find_terminal(tail)
+        assert found is not None
+        assert tail[found[0] : found[1]] == blocks[-1]
+        assert watch.response_id == SAMPLES[name]
+        assert watch.terminal is not None and watch.terminal.kind == "response.completed"
+
+
+def test_find_terminal_skips_the_name_inside_text() -> None:
+    chatter = event({"type": "response.output_text.delta", "delta": "see response.completed"})
+    failed = event({"type": "response.output_text.delta", "delta": "response.failed, too"})
+    end = terminal_event("response.completed", usage=FULL_USAGE)
+    watch = ResponsesWatch()
+    assert watch.find_terminal(chatter + failed) is None
+    region = chatter + failed + end + chatter
+    found = watch.find_terminal(region)
+    assert found == (len(chatter + failed), len(chatter + failed + end))
+    assert watch.terminal is not None and watch.terminal.usage == decode_usage(FULL_USAGE)
+
+
+def test_find_terminal_keeps_the_created_id_and_tolerates_extra_blank_lines() -> None:
+    created = event({"type": "response.created", "response": {"id": "resp_first"}})
+    end = terminal_event("response.incomplete", incomplete_details={"reason": "max_tokens"})
+    watch = ResponsesWatch()
+    region = created + b"\n\n" + end
+    found = watch.find_terminal(region)
+    assert found is not None and region[found[0] : found[1]] == end
+    assert watch.response_id == "resp_first"  # from created, not from the terminal's resp_t
+    assert watch.terminal == Terminal("response.incomplete", None, "incomplete", "max_tokens")
 
 
 @pytest.mark.parametrize("name", SAMPLES)

@@ -18,6 +18,13 @@ from fourk.services.authentication import bearer_token
 from fourk.services.relay import ClientGone, Ticket
 
 
+class _CoalescingResponse(web.StreamResponse):
+    """A stream whose headers leave with its first bytes: one write instead of two per
+    answer (aiohttp's plain StreamResponse flushes the headers alone at prepare)."""
+
+    _send_headers_immediately = False
+
+
 class AiohttpSink:
     """Writes a streamed answer to the aiohttp response, started on first use."""
 
@@ -28,7 +35,7 @@ class AiohttpSink:
         self.response: web.StreamResponse | None = None
 
     async def start(self, status: int, headers: Mapping[str, str]) -> None:
-        response = web.StreamResponse(status=status, headers=headers)
+        response = _CoalescingResponse(status=status, headers=headers)
         try:
             await response.prepare(self._request)
         except (ConnectionResetError, ClientConnectionResetError) as exc:
@@ -39,6 +46,13 @@ class AiohttpSink:
         assert self.response is not None
         try:
             await self.response.write(data)
+        except (ConnectionResetError, ClientConnectionResetError) as exc:
+            raise ClientGone from exc
+
+    async def finish(self, data: bytes) -> None:
+        assert self.response is not None
+        try:
+            await self.response.write_eof(data)
         except (ConnectionResetError, ClientConnectionResetError) as exc:
             raise ClientGone from exc
 

@@ -46,10 +46,13 @@ class Authenticator:
                 "(with requires_openai_auth = true); other clients send "
                 "'Authorization: Bearer <key>'."
             )
-        problem = shape_problem(token)
-        if problem:
-            raise AuthenticationFailed(problem)
-        key = await self._directory.find_key(key_digest(token))
+        digest = key_digest(token)
+        key = self._directory.keys_by_digest.get(digest)  # the hot path: a key in memory
+        if key is None:
+            problem = shape_problem(token)
+            if problem:
+                raise AuthenticationFailed(problem)
+            key = await self._directory.find_key(digest)
         if key is None:
             raise AuthenticationFailed(
                 f"This API key ({display_prefix(token)}…) is not known to this service. It may "

@@ -26,7 +26,7 @@ from fourk.protocols.responses.stream import (
     decode_usage,
     encode_failed,
 )
-from fourk.protocols.sse import SSEFramer, split_blocks
+from fourk.protocols.sse import SSEFramer
 from fourk.providers.base import Provider, UpstreamCall, UpstreamConnectError, UpstreamReply
 from fourk.routing.channel import Channel
 from fourk.routing.health import ChannelHealth
@@ -57,6 +57,10 @@ class ClientSink(Protocol):
     async def start(self, status: int, headers: Mapping[str, str]) -> None: ...
 
     async def send(self, data: bytes) -> None: ...
+
+    async def finish(self, data: bytes) -> None:
+        """Send the last bytes and end the answer (one write where the transport allows)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,23 +259,20 @@ class Relay:
         sink: ClientSink,
     ) -> bool:
         """Send whole events on; True once the terminal event has gone out."""
-        if not watch.may_end(region):
+        found = watch.find_terminal(region)
+        if found is None:
             await sink.send(region)
             return False
-        blocks = split_blocks(region)
-        for index, block in enumerate(blocks):
-            if watch.is_terminal(block):
-                if index:
-                    await sink.send(b"".join(blocks[:index]))
-                terminal = watch.terminal
-                assert terminal is not None
-                self._apply_usage(row, terminal.usage)
-                # The log row is durable before the final event leaves (see log_writer).
-                await self._finish(row, ticket, 200, terminal.error_code, terminal.error_message)
-                await sink.send(block)
-                return True
-        await sink.send(region)
-        return False
+        start, end = found
+        if start:
+            await sink.send(region[:start])
+        terminal = watch.terminal
+        assert terminal is not None
+        self._apply_usage(row, terminal.usage)
+        # The log row is durable before the final event leaves (see log_writer).
+        await self._finish(row, ticket, 200, terminal.error_code, terminal.error_message)
+        await sink.finish(region[start:end])
+        return True
 
     async def _fail_stream(
         self,
@@ -288,7 +289,7 @@ class Relay:
         try:
             if not started_sending:
                 await sink.start(200, {**SSE_HEADERS, "X-Request-Id": ticket.request_id})
-            await sink.send(encode_failed(watch.response_id, reason, text, ticket.request.model))
+            await sink.finish(encode_failed(watch.response_id, reason, text, ticket.request.model))
         except ClientGone:
             pass
 

@@ -1,7 +1,8 @@
 """Watching a Responses event stream that is passed through, and the events fourk writes.
 
-The watcher sees whole SSE blocks and only parses the few that can end a stream, so a
-pass-through costs a substring search per block rather than a JSON decode per event.
+The watcher sees runs of whole SSE blocks and only cuts out and parses the few that can end a
+stream, so a pass-through costs a few substring searches per run rather than a split and a
+JSON decode per event.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ from typing import Any
 import orjson
 
 from fourk.billing.usage import Usage
-from fourk.protocols.sse import encode_typed_event, parse_event, split_blocks
+from fourk.protocols.sse import encode_typed_event, parse_event
 
 TERMINAL_TYPES = ("response.completed", "response.failed", "response.incomplete")
 _COMPLETED = b"response.completed"
 _FAILED = b"response.failed"
 _INCOMPLETE = b"response.incomplete"
 _CREATED = b"response.created"
+_BOUNDARY = b"\n\n"
 
 
 @dataclass(slots=True)
@@ -38,23 +40,30 @@ class ResponsesWatch:
 
     response_id: str | None = None
     terminal: Terminal | None = None
-    events: int = 0
     _parsed: dict[str, Any] = field(default_factory=dict)
 
-    def may_end(self, region: bytes) -> bool:
-        """One cheap look at a run of whole events: False when none of them can end the
-        stream (the common case, forwarded as is), True when `is_terminal` must look at
-        each. Also picks up the response id from `response.created` on the way."""
-        if self.response_id is None and _CREATED in region:
-            for block in split_blocks(region):
-                if _CREATED in block:
-                    self._note_created(block)
-                    break
-        return _COMPLETED in region or _FAILED in region or _INCOMPLETE in region
+    def find_terminal(self, region: bytes) -> tuple[int, int] | None:
+        """Look at a run of whole events: the (start, end) of the event that ends the
+        stream, or None (the common case: the run goes on as it is). Only the blocks that
+        mention a terminal type, or `response.created` while the id is unknown, are cut out
+        and parsed; the rest of the run is never split. Picks up the response id too."""
+        if self.response_id is None:
+            at = region.find(_CREATED)
+            if at >= 0:
+                start, end = _block_at(region, at)
+                self._note_created(region[start:end])
+        search = 0
+        while True:
+            at = _first_marker(region, search)
+            if at < 0:
+                return None
+            start, end = _block_at(region, at)
+            if self.is_terminal(region[start:end]):
+                return start, end
+            search = end  # the name appeared inside other text: keep looking
 
     def is_terminal(self, block: bytes) -> bool:
         """Look at one whole event block; True when it ends the stream."""
-        self.events += 1
         if self.response_id is None and _CREATED in block:
             self._note_created(block)
         if not (
@@ -80,6 +89,21 @@ class ResponsesWatch:
             response = payload.get("response")
             if isinstance(response, dict) and isinstance(response.get("id"), str):
                 self.response_id = response["id"]
+
+
+def _first_marker(region: bytes, start: int) -> int:
+    found = [
+        at for at in (region.find(m, start) for m in (_COMPLETED, _FAILED, _INCOMPLETE)) if at >= 0
+    ]
+    return min(found) if found else -1
+
+
+def _block_at(region: bytes, at: int) -> tuple[int, int]:
+    """The whole event block of `region` (events end with a blank line) holding offset `at`."""
+    start = region.rfind(_BOUNDARY, 0, at)
+    start = 0 if start < 0 else start + len(_BOUNDARY)
+    end = region.find(_BOUNDARY, at)
+    return start, len(region) if end < 0 else end + len(_BOUNDARY)
 
 
 def _payload(block: bytes) -> dict[str, Any] | None:
