@@ -12,6 +12,8 @@ from aiohttp import web
 from fourk.api.context import SERVICES, Services
 from fourk.api.errors import error_middleware
 from fourk.api.routes import add_routes
+from fourk.dashboard.routes import add_dashboard_routes
+from fourk.dashboard.session import dashboard_middleware
 from fourk.providers.registry import build_providers
 from fourk.routing.health import ChannelHealth
 from fourk.sealer import Sealer, load_server_key
@@ -19,31 +21,39 @@ from fourk.services.authentication import Authenticator
 from fourk.services.directory import Directory
 from fourk.services.log_writer import LogWriter
 from fourk.services.relay import Relay
+from fourk.services.site import SiteConfig
+from fourk.services.store_bundle import build_store
 from fourk.settings import Settings
-from fourk.store.channels import Channels
 from fourk.store.db import create_engine
-from fourk.store.keys import Keys
-from fourk.store.logs import RequestLogs
 from fourk.store.meta import config_version
-from fourk.store.users import Users
 
 
-def create_app(settings: Settings) -> web.Application:
-    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[error_middleware()])
-    app.cleanup_ctx.append(lambda app: _lifespan(app, settings))
+def create_app(settings: Settings, site_defaults: SiteConfig | None = None) -> web.Application:
+    """The whole server. `site_defaults` are the site settings until the operator changes
+    them (`--demo` opens sign-up)."""
+    app = web.Application(
+        client_max_size=settings.max_body_bytes,
+        middlewares=[error_middleware(), dashboard_middleware()],
+    )
+    app.cleanup_ctx.append(lambda app: _lifespan(app, settings, site_defaults or SiteConfig()))
     add_routes(app)
+    add_dashboard_routes(app)
     return app
 
 
-async def _lifespan(app: web.Application, settings: Settings) -> AsyncIterator[None]:
+async def _lifespan(
+    app: web.Application, settings: Settings, site_defaults: SiteConfig
+) -> AsyncIterator[None]:
     engine = create_engine(settings.effective_database_url)
-    sealer = Sealer(load_server_key(settings.data_dir, settings.secret_key))
+    store = build_store(engine, Sealer(load_server_key(settings.data_dir, settings.secret_key)))
     directory = Directory(
-        users=Users(engine),
-        keys=Keys(engine),
-        channels=Channels(engine),
-        sealer=sealer,
+        users=store.users,
+        keys=store.keys,
+        channels=store.channels,
+        sealer=store.sealer,
         version=lambda: config_version(engine),
+        site=store.site,
+        site_defaults=site_defaults,
     )
     await directory.reload()
     watcher = asyncio.get_running_loop().create_task(
@@ -57,7 +67,7 @@ async def _lifespan(app: web.Application, settings: Settings) -> AsyncIterator[N
         auto_decompress=True,
     )
     providers = build_providers(session)
-    writer = LogWriter(RequestLogs(engine), settings.log_batch_max)
+    writer = LogWriter(store.logs, settings.log_batch_max)
     writer.start()
     relay = Relay(
         settings=settings,
@@ -71,6 +81,7 @@ async def _lifespan(app: web.Application, settings: Settings) -> AsyncIterator[N
         directory=directory,
         authenticator=Authenticator(directory),
         relay=relay,
+        store=store,
     )
     try:
         yield

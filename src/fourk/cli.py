@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from fourk.codex.config import render_auth_json, render_config_toml
 from fourk.server import run_server
 from fourk.services import accounts, bootstrap, channels
+from fourk.services.site import SiteConfig
 from fourk.services.store_bundle import DataDirMissing, Store, open_store
 from fourk.settings import Settings
 from fourk.sim.options import DEFAULT_MODELS, SimOptions
@@ -117,7 +118,9 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, demo: bool)
     _check_port(settings.host, settings.port)
     banner = _run(_prepare(settings, demo))
     click.echo(banner, err=True)
-    run_server(settings)
+    click.echo(f"Dashboard: {settings.base_url}/", err=True)
+    # --demo opens sign-up until the operator says otherwise (Settings in the dashboard)
+    run_server(settings, SiteConfig(signup_mode="open") if demo else None)
 
 
 async def _prepare(settings: Settings, demo: bool) -> str:

@@ -8,6 +8,7 @@ import sys
 from aiohttp import web
 
 from fourk.app import create_app
+from fourk.services.site import SiteConfig
 from fourk.settings import Settings
 
 
@@ -20,7 +21,7 @@ def configure_logging() -> None:
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
 
 
-def run_server(settings: Settings) -> None:
+def run_server(settings: Settings, site_defaults: SiteConfig | None = None) -> None:
     configure_logging()
 
     def announce(_: object) -> None:
@@ -32,7 +33,7 @@ def run_server(settings: Settings) -> None:
         )
 
     web.run_app(
-        create_app(settings),
+        create_app(settings, site_defaults),
         host=settings.host,
         port=settings.port,
         access_log=None,

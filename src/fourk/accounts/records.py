@@ -13,10 +13,17 @@ class User:
     role: str  # "admin" | "user"
     status: str  # "active" | "disabled"
     created_at: datetime
+    display_name: str | None = None
+    two_factor: bool = False
+    last_login_at: datetime | None = None
 
     @property
     def is_active(self) -> bool:
         return self.status == "active"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +37,7 @@ class ApiKey:
     expires_at: datetime | None
     revoked_at: datetime | None
     created_at: datetime
+    scope: str = "inference"  # or "manage": the management API only
 
     def allows(self, model: str) -> bool:
         return self.models is None or model in self.models

@@ -9,6 +9,7 @@ from aiohttp import web
 from fourk.services.authentication import Authenticator
 from fourk.services.directory import Directory
 from fourk.services.relay import Relay
+from fourk.services.store_bundle import Store
 from fourk.settings import Settings
 
 
@@ -18,6 +19,7 @@ class Services:
     directory: Directory
     authenticator: Authenticator
     relay: Relay
+    store: Store
 
 
 SERVICES = web.AppKey("services", Services)

@@ -12,7 +12,12 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def root(request: web.Request) -> web.Response:
-    base = request.app[SERVICES].settings.base_url
+    """Browsers go to the dashboard; anything else (curl) gets how to point Codex here."""
+    services = request.app[SERVICES]
+    if "text/html" in request.headers.get("Accept", ""):
+        prefix = services.directory.site.path_prefix(services.settings.base_url)
+        raise web.HTTPSeeOther(prefix + "/overview")
+    base = services.directory.site.base_url(services.settings.base_url)
     text = (
         "fourk is running.\n\n"
         "Point Codex CLI at it in ~/.codex/config.toml:\n\n"

@@ -25,15 +25,37 @@ class NewKey:
 
 
 async def create_user(
-    store: Store, username: str, *, role: str = "user", password: str | None = None
+    store: Store,
+    username: str,
+    *,
+    role: str = "user",
+    password: str | None = None,
+    invite: str | None = None,
 ) -> tuple[User, str]:
     """Create a user; returns the user and the password (generated when none is given)."""
     username = username.strip()
-    if not username or len(username) > 64:
-        raise ValueError("a username must have 1 to 64 characters")
+    problem = username_problem(username)
+    if problem:
+        raise ValueError(problem)
     password = password or generate_password()
-    user = await store.users.create(username, Passwords().hash(password), role=role)
+    user = await store.users.create(username, Passwords().hash(password), role, invite)
     return user, password
+
+
+def username_problem(username: str) -> str | None:
+    if not 1 <= len(username) <= 64:
+        return "A username must have 1 to 64 characters."
+    if any(c.isspace() or not c.isprintable() for c in username):
+        return "A username cannot contain spaces or control characters."
+    return None
+
+
+def password_problem(password: str) -> str | None:
+    if len(password) < 10:
+        return "Use a password of at least 10 characters."
+    if len(password) > 256:
+        return "That password is too long (256 characters at most)."
+    return None
 
 
 async def find_user(store: Store, username: str) -> User:
@@ -50,6 +72,7 @@ async def create_key(
     name: str = "default",
     models: Sequence[str] | None = None,
     expires_at: datetime | None = None,
+    scope: str = "inference",
 ) -> NewKey:
     secret = mint_key()
     record = await store.keys.create(
@@ -60,6 +83,7 @@ async def create_key(
         sealed=store.sealer.seal(secret, KEY_SECRET),
         models=list(models) if models else None,
         expires_at=expires_at,
+        scope=scope,
     )
     return NewKey(record=record, secret=secret)
 

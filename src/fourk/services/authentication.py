@@ -39,7 +39,9 @@ class Authenticator:
         self._directory = directory
         self._now = now
 
-    async def authenticate(self, token: str | None) -> Principal:
+    async def authenticate(self, token: str | None, scope: str = "inference") -> Principal:
+        """The key's owner, or AuthenticationFailed saying why not. `scope` is what the
+        caller serves: model calls ("inference") or the management API ("manage")."""
         if not token:
             raise AuthenticationFailed(
                 "No API key was sent. Codex reads it from OPENAI_API_KEY in ~/.codex/auth.json "
@@ -69,6 +71,13 @@ class Authenticator:
             raise AuthenticationFailed(
                 f"This API key ({key.prefix}…, '{key.name}') expired on "
                 f"{key.expires_at:%Y-%m-%d %H:%M} UTC. Create a new key in the dashboard."
+            )
+        if key.scope != scope:
+            raise AuthenticationFailed(
+                "This is a management token; it works only for the management API (/api)."
+                if key.scope == "manage"
+                else "This API key is for model calls; the management API needs a management "
+                "token (an admin creates one under Settings)."
             )
         user = self._directory.users_by_id.get(key.user_id)
         if user is None or not user.is_active:

@@ -15,8 +15,10 @@ from collections.abc import Awaitable, Callable
 from fourk.accounts.records import ApiKey, User
 from fourk.routing.channel import Channel
 from fourk.sealer import Sealer, SealError
+from fourk.services.site import SiteConfig, decode_site
 from fourk.store.channels import ChannelRow, Channels
 from fourk.store.keys import Keys
+from fourk.store.site import SiteSettingsStore
 from fourk.store.users import Users
 
 log = logging.getLogger("fourk.directory")
@@ -35,8 +37,13 @@ class Directory:
         channels: Channels,
         sealer: Sealer,
         version: Callable[[], Awaitable[int]],
+        site: SiteSettingsStore | None = None,
+        site_defaults: SiteConfig | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self._site = site
+        self._site_defaults = site_defaults or SiteConfig()
+        self.site = self._site_defaults
         self._users = users
         self._keys = keys
         self._channels = channels
@@ -55,6 +62,8 @@ class Directory:
         keys = await self._keys.all()
         users = await self._users.all()
         rows = await self._channels.all()
+        if self._site is not None:
+            self.site = decode_site(await self._site.all(), self._site_defaults)
         self.keys_by_digest = {k.digest: k for k in keys}
         self.users_by_id = {u.id: u for u in users}
         self.channels = [c for c in (self._open(row) for row in rows) if c is not None]

@@ -12,8 +12,12 @@ from fourk.sealer import Sealer, load_server_key
 from fourk.settings import Settings
 from fourk.store.channels import Channels
 from fourk.store.db import create_engine, migrate
+from fourk.store.invites import Invites
 from fourk.store.keys import Keys
+from fourk.store.log_reader import LogReader
 from fourk.store.logs import RequestLogs
+from fourk.store.sessions import Sessions
+from fourk.store.site import SiteSettingsStore
 from fourk.store.users import Users
 
 
@@ -29,6 +33,25 @@ class Store:
     keys: Keys
     channels: Channels
     logs: RequestLogs
+    sessions: Sessions
+    site: SiteSettingsStore
+    invites: Invites
+    log_reader: LogReader
+
+
+def build_store(engine: AsyncEngine, sealer: Sealer) -> Store:
+    return Store(
+        engine=engine,
+        sealer=sealer,
+        users=Users(engine),
+        keys=Keys(engine),
+        channels=Channels(engine),
+        logs=RequestLogs(engine),
+        sessions=Sessions(engine),
+        site=SiteSettingsStore(engine),
+        invites=Invites(engine),
+        log_reader=LogReader(engine),
+    )
 
 
 @asynccontextmanager
@@ -47,13 +70,6 @@ async def open_store(settings: Settings, *, create: bool = False) -> AsyncIterat
     engine = create_engine(settings.effective_database_url)
     try:
         await migrate(engine)
-        yield Store(
-            engine=engine,
-            sealer=Sealer(load_server_key(data_dir, settings.secret_key)),
-            users=Users(engine),
-            keys=Keys(engine),
-            channels=Channels(engine),
-            logs=RequestLogs(engine),
-        )
+        yield build_store(engine, Sealer(load_server_key(data_dir, settings.secret_key)))
     finally:
         await engine.dispose()

@@ -27,6 +27,7 @@ def _key(row: Any) -> ApiKey:
         expires_at=as_utc(row.expires_at),
         revoked_at=as_utc(row.revoked_at),
         created_at=as_utc(row.created_at) or datetime.now(UTC),
+        scope=row.scope,
     )
 
 
@@ -44,6 +45,7 @@ class Keys:
         sealed: str,
         models: Sequence[str] | None,
         expires_at: datetime | None,
+        scope: str = "inference",
     ) -> ApiKey:
         now = datetime.now(UTC)
         async with self._engine.begin() as conn:
@@ -57,6 +59,7 @@ class Keys:
                     models=orjson.dumps(list(models)).decode() if models else None,
                     expires_at=expires_at,
                     created_at=now,
+                    scope=scope,
                 )
             )
             await bump_config_version(conn)
@@ -70,11 +73,17 @@ class Keys:
             expires_at=expires_at,
             revoked_at=None,
             created_at=now,
+            scope=scope,
         )
 
     async def by_digest(self, digest: str) -> ApiKey | None:
         async with self._engine.connect() as conn:
             row = (await conn.execute(select(api_keys).where(api_keys.c.digest == digest))).first()
+        return _key(row) if row else None
+
+    async def by_id(self, key_id: int) -> ApiKey | None:
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(api_keys).where(api_keys.c.id == key_id))).first()
         return _key(row) if row else None
 
     async def all(self, user_id: int | None = None) -> list[ApiKey]:

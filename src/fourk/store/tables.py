@@ -35,6 +35,9 @@ users = Table(
     Column("role", String(16), nullable=False, server_default="user"),
     Column("status", String(16), nullable=False, server_default="active"),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("totp_sealed", Text, nullable=True),  # sealed TOTP secret; NULL: no two-factor
+    Column("last_login_at", DateTime(timezone=True), nullable=True),
+    Column("display_name", String(128), nullable=True),
 )
 
 api_keys = Table(
@@ -50,6 +53,8 @@ api_keys = Table(
     Column("expires_at", DateTime(timezone=True), nullable=True),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # "inference": model calls; "manage": the management API (/api) for an admin's scripts
+    Column("scope", String(16), nullable=False, server_default="inference"),
 )
 
 channels = Table(
@@ -97,4 +102,59 @@ request_logs = Table(
     Index("ix_request_logs_user_id_id", "user_id", "id"),
     Index("ix_request_logs_key_id_id", "key_id", "id"),
     Index("ix_request_logs_created_at", "created_at"),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),  # SHA-256 of the cookie's token
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("csrf", String(64), nullable=False),
+    Column("second_factor_done", Boolean, nullable=False, server_default=true()),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("address", String(64), nullable=True),
+    Column("user_agent", String(256), nullable=True),
+)
+
+site_settings = Table(
+    "site_settings",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),  # JSON
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+invites = Table(
+    "invites",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("code", String(64), nullable=False, unique=True),
+    Column("max_uses", Integer, nullable=False, server_default="1"),
+    Column("uses", Integer, nullable=False, server_default="0"),
+    Column("expires_at", DateTime(timezone=True), nullable=True),
+    Column("created_by", Integer, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+recovery_codes = Table(
+    "recovery_codes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("digest", String(64), nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+models = Table(
+    "models",
+    metadata,
+    Column("name", String(128), primary_key=True),
+    Column("alias_of", String(128), nullable=True),  # an alias routes as this model
+    Column("visible", Boolean, nullable=False, server_default=true()),
+    Column("description", Text, nullable=True),
+    Column("position", Integer, nullable=False, server_default="0"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )
