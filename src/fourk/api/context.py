@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from fourk.providers.base import Provider
+from fourk.routing.health import ChannelHealth
 from fourk.services.authentication import Authenticator
 from fourk.services.directory import Directory
 from fourk.services.relay import Relay
@@ -20,7 +23,9 @@ class Services:
     authenticator: Authenticator
     relay: Relay
     store: Store
+    providers: Mapping[str, Provider] = field(default_factory=dict)  # the relay's, by kind
+    health: ChannelHealth = field(default_factory=ChannelHealth)  # the relay's cool-downs
 
 
 SERVICES = web.AppKey("services", Services)
-REQUEST_ID = "fourk.request_id"
+REQUEST_ID = web.RequestKey("fourk.request_id", str)

@@ -26,8 +26,8 @@ from fourk.accounts.sessions import (
 )
 from fourk.api.context import SERVICES
 
-SESSION = "fourk.session"
-_PRE_TOKEN = "fourk.pre_session_token"
+SESSION: web.RequestKey[BrowserSession | None] = web.RequestKey("fourk.session")
+_PRE_TOKEN = web.RequestKey("fourk.pre_session_token", str)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
@@ -135,11 +135,19 @@ def current_user(request: web.Request) -> User | None:
 
 
 def redirect(request: web.Request, path: str) -> web.HTTPException:
-    """A 303 to a dashboard path (htmx follows HX-Redirect instead)."""
+    """A 303 to a dashboard path, to raise (htmx follows HX-Redirect instead)."""
     location = prefix_of(request) + path
     if request.headers.get("HX-Request") == "true":
         return web.HTTPOk(headers={"HX-Redirect": location})
     return web.HTTPSeeOther(location)
+
+
+def see_other(request: web.Request, path: str) -> web.Response:
+    """The same, as a response to return (when cookies must be set on it)."""
+    location = prefix_of(request) + path
+    if request.headers.get("HX-Request") == "true":
+        return web.Response(status=200, headers={"HX-Redirect": location})
+    return web.Response(status=303, headers={"Location": location})
 
 
 def login_required(handler: Handler) -> Handler:

@@ -15,8 +15,8 @@ from fourk.dashboard.render import render
 from fourk.dashboard.session import (
     current_user,
     end_session,
-    prefix_of,
     redirect,
+    see_other,
     set_cookie,
     start_session,
 )
@@ -50,7 +50,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     user = found[0]
     if not user.is_active:
         return _login_refused(request, username, "This account is disabled. Ask the operator.")
-    response = redirect(request, "/login/second-factor" if user.two_factor else "/overview")
+    response = see_other(request, "/login/second-factor" if user.two_factor else "/overview")
     await start_session(request, response, user, second_factor_done=not user.two_factor)
     if not user.two_factor:
         await store.users.note_login(user.id, datetime.now(UTC))
@@ -62,7 +62,7 @@ def _login_refused(request: web.Request, username: str, error: str) -> web.Respo
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
-    response = redirect(request, "/login")
+    response = see_other(request, "/login")
     await end_session(request, response)
     return response
 
@@ -107,7 +107,7 @@ async def signup(request: web.Request) -> web.StreamResponse:
     except InviteRefused as exc:
         return refuse(str(exc))
     await services.directory.reload()
-    response = redirect(request, "/keys?welcome=1")
+    response = see_other(request, "/keys?welcome=1")
     await start_session(request, response, user, second_factor_done=True)
     return response
 
@@ -119,6 +119,6 @@ async def set_language(request: web.Request) -> web.StreamResponse:
     back = request.query.get("next", "/")
     if not back.startswith("/") or back.startswith("//"):
         back = "/"
-    response = web.HTTPSeeOther(prefix_of(request) + back)
+    response = see_other(request, back)
     set_cookie(request, response, LANGUAGE_COOKIE, language, 365 * 86400)
     return response
