@@ -143,7 +143,7 @@ async def test_sign_up_modes(tmp_path: Path) -> None:
         await second.close()
     async with dashboard(tmp_path / "closed", SiteConfig(signup_mode="closed")) as (app, root, _):
         browser = Browser(root)
-        status, page = await browser.get("/signup")
+        _, page = await browser.get("/signup")
         assert "Sign-up is closed" in page
         await browser.get("/login")  # a page with a form, for the CSRF token
         form = {"username": "heidi", "password": "long enough pw"}
@@ -168,34 +168,34 @@ async def test_login_logout_and_wrong_password(tmp_path: Path) -> None:
 
 async def test_behind_a_path_prefix(tmp_path: Path) -> None:
     site = SiteConfig(signup_mode="open")
-    async with dashboard(tmp_path, site) as (app, root, _):
-        async with prefix_proxy("/codex", root) as public:
-            # the operator says where the service is published
-            services = app[SERVICES]
-            await services.store.site.put({"public_base_url": public})
-            await services.directory.reload()
-            browser = Browser(public)
-            status, page = await browser.get("/signup")
-            assert status == 200 and 'action="/codex/signup"' in page
-            assert 'href="/codex/static/fourk-1.css"' in page
-            response = await browser.post(
-                "/signup", {"username": "ivan", "password": "long enough pw"}
-            )
-            assert response.headers["Location"] == "/codex/keys?welcome=1"
-            cookies = response.headers.getall("Set-Cookie")
-            session_cookie = next(c for c in cookies if c.startswith("fourk_session="))
-            assert "Path=/codex" in session_cookie and "HttpOnly" in session_cookie
-            assert "SameSite=Lax" in session_cookie and "Secure" not in session_cookie
-            await browser.get("/keys")  # the session's own CSRF token from now on
-            await browser.post("/keys", {"name": "behind proxy"})
-            (key_id,) = await user_keys(app, "ivan")
-            status, dialog = await browser.get(f"/keys/{key_id}/use")
-            assert status == 200
-            config = tomllib.loads(blocks(dialog)[("config", "unix")])
-            assert config["model_providers"]["OpenAI"]["base_url"] == public
-            async with browser.session.get(public + "/static/fourk-1.css") as r:
-                assert r.status == 200
-            await browser.close()
+    async with (
+        dashboard(tmp_path, site) as (app, root, _),
+        prefix_proxy("/codex", root) as public,
+    ):
+        # the operator says where the service is published
+        services = app[SERVICES]
+        await services.store.site.put({"public_base_url": public})
+        await services.directory.reload()
+        browser = Browser(public)
+        status, page = await browser.get("/signup")
+        assert status == 200 and 'action="/codex/signup"' in page
+        assert 'href="/codex/static/fourk-1.css"' in page
+        response = await browser.post("/signup", {"username": "ivan", "password": "long enough pw"})
+        assert response.headers["Location"] == "/codex/keys?welcome=1"
+        cookies = response.headers.getall("Set-Cookie")
+        session_cookie = next(c for c in cookies if c.startswith("fourk_session="))
+        assert "Path=/codex" in session_cookie and "HttpOnly" in session_cookie
+        assert "SameSite=Lax" in session_cookie and "Secure" not in session_cookie
+        await browser.get("/keys")  # the session's own CSRF token from now on
+        await browser.post("/keys", {"name": "behind proxy"})
+        (key_id,) = await user_keys(app, "ivan")
+        status, dialog = await browser.get(f"/keys/{key_id}/use")
+        assert status == 200
+        config = tomllib.loads(blocks(dialog)[("config", "unix")])
+        assert config["model_providers"]["OpenAI"]["base_url"] == public
+        async with browser.session.get(public + "/static/fourk-1.css") as r:
+            assert r.status == 200
+        await browser.close()
 
 
 async def test_root_sends_browsers_to_the_dashboard(tmp_path: Path) -> None:
