@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import html
+import os
 import re
+import subprocess
 import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,6 +55,19 @@ async def test_sign_up_create_a_key_and_use_it(tmp_path: Path) -> None:
         assert provider["requires_openai_auth"] is True
         secret = orjson.loads(found[("auth", "unix")])["OPENAI_API_KEY"]
         assert secret.startswith("sk-") and secret not in page  # only the dialog shows it
+        # the one-line command for the system writes exactly these two files
+        home = tmp_path / "home"
+        home.mkdir()
+        subprocess.run(  # noqa: ASYNC221 - a short shell run; the server is in this loop
+            ["sh", "-c", found[("command", "unix")]],
+            env={"HOME": str(home), "PATH": os.environ["PATH"]},
+            check=True,
+            capture_output=True,
+        )
+        assert (home / ".codex/config.toml").read_text() == found[("config", "unix")]
+        assert (home / ".codex/auth.json").read_text() == found[("auth", "unix")]
+        assert found[("command", "wsl")] == found[("command", "unix")]
+        assert "powershell" in found[("command", "windows")]
         for system in ("wsl", "windows"):  # the same files for every system
             assert found[("config", system)] == found[("config", "unix")]
             assert found[("auth", system)] == found[("auth", "unix")]

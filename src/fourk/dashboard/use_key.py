@@ -11,6 +11,12 @@ from typing import Any
 
 from fourk.accounts.records import ApiKey
 from fourk.codex.config import render_auth_json, render_config_toml
+from fourk.codex.setup_command import (
+    posix_one_liner,
+    powershell_one_liner,
+    render_posix_script,
+    render_powershell_script,
+)
 from fourk.services.directory import Directory
 
 
@@ -80,15 +86,10 @@ def use_key_context(
     review = review_model if review_model in models else review_default
     config = render_config_toml(base_url, chosen, review)
     auth = render_auth_json(secret)
-    from fourk.codex.setup_command import (  # TEMP until the module lands
-        posix_one_liner,
-        powershell_one_liner,
-        render_posix_script,
-        render_powershell_script,
-    )
-
-    posix = posix_one_liner(render_posix_script(base_url, chosen, review, secret))
-    powershell = powershell_one_liner(render_powershell_script(base_url, chosen, review, secret))
+    posix_script = render_posix_script(base_url, chosen, review, secret)
+    powershell_script = render_powershell_script(base_url, chosen, review, secret)
+    posix = posix_one_liner(posix_script)
+    powershell = powershell_one_liner(powershell_script)
     return {
         "systems": SYSTEMS,
         "system": system if system in {s.id for s in SYSTEMS} else "unix",
@@ -98,5 +99,6 @@ def use_key_context(
         "config_toml": config,
         "auth_json": auth,
         "commands": {"unix": posix, "wsl": posix, "windows": powershell},
+        "scripts": {"unix": posix_script, "wsl": posix_script, "windows": powershell_script},
         "base_url": base_url,
     }
