@@ -49,3 +49,14 @@ class BrowserSession:
 
     def due_for_touch(self, now: datetime) -> bool:
         return now - self.last_seen_at >= TOUCH_EVERY
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSummary:
+    """One of a user's sessions as the account page lists it (never its token)."""
+
+    id: str  # token digest
+    created_at: datetime
+    last_seen_at: datetime
+    address: str | None
+    user_agent: str | None

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from fourk.accounts.sessions import BrowserSession
+from fourk.accounts.sessions import IDLE_LIMIT, BrowserSession, SessionSummary
 from fourk.store.db import as_utc
 from fourk.store.tables import sessions, users
 from fourk.store.users import user_from_row
@@ -64,6 +64,31 @@ class Sessions:
             last_seen_at=as_utc(m[sessions.c.last_seen_at]),  # type: ignore[arg-type]
             expires_at=as_utc(m[sessions.c.expires_at]),  # type: ignore[arg-type]
         )
+
+    async def for_user(self, user_id: int, now: datetime) -> list[SessionSummary]:
+        """The user's live, fully logged-in sessions, most recently used first."""
+        query = (
+            select(sessions)
+            .where(
+                sessions.c.user_id == user_id,
+                sessions.c.second_factor_done.is_(True),
+                sessions.c.expires_at > now,
+                sessions.c.last_seen_at > now - IDLE_LIMIT,
+            )
+            .order_by(sessions.c.last_seen_at.desc())
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [
+            SessionSummary(
+                id=row.id,
+                created_at=as_utc(row.created_at),  # type: ignore[arg-type]
+                last_seen_at=as_utc(row.last_seen_at),  # type: ignore[arg-type]
+                address=row.address,
+                user_agent=row.user_agent,
+            )
+            for row in rows
+        ]
 
     async def touch(self, digest: str, now: datetime) -> None:
         async with self._engine.begin() as conn:
