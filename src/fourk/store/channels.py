@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -95,6 +95,18 @@ class Channels:
         async with self._engine.connect() as conn:
             row = (await conn.execute(select(channels).where(channels.c.name == name))).first()
         return _row(row) if row else None
+
+    async def by_id(self, channel_id: int) -> ChannelRow | None:
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(channels).where(channels.c.id == channel_id))).first()
+        return _row(row) if row else None
+
+    async def delete(self, channel_id: int) -> bool:
+        async with self._engine.begin() as conn:
+            result = await conn.execute(delete(channels).where(channels.c.id == channel_id))
+            if result.rowcount:
+                await bump_config_version(conn)
+        return bool(result.rowcount)
 
     async def update(self, channel_id: int, **values: Any) -> None:
         if "models" in values:

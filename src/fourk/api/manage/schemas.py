@@ -1,0 +1,180 @@
+"""JSON Schemas of the management API's bodies and answers (OpenAPI components)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+Schema = dict[str, Any]
+
+_TIME: Schema = {"type": ["string", "null"], "format": "date-time"}
+_TEXT_OR_NULL: Schema = {"type": ["string", "null"]}
+_TEXTS: Schema = {"type": "array", "items": {"type": "string"}}
+
+
+def _obj(*required: str, **properties: Schema) -> Schema:
+    schema: Schema = {"type": "object", "properties": properties, "additionalProperties": False}
+    if required:
+        schema["required"] = list(required)
+    return schema
+
+
+def _enum(*values: str) -> Schema:
+    return {"type": "string", "enum": list(values)}
+
+
+def _int(description: str = "") -> Schema:
+    return {"type": "integer", "description": description} if description else {"type": "integer"}
+
+
+def _user_schemas() -> dict[str, Schema]:
+    user = _obj(
+        id=_int(),
+        username={"type": "string"},
+        display_name=_TEXT_OR_NULL,
+        role=_enum("user", "admin"),
+        status=_enum("active", "disabled"),
+        two_factor={"type": "boolean"},
+        last_login_at=_TIME,
+        created_at=_TIME,
+    )
+    return {
+        "User": user,
+        "UserCreate": _obj(
+            "username",
+            username={"type": "string"},
+            role=_enum("user", "admin"),
+            password={"type": "string", "description": "omit to generate one"},
+        ),
+        "UserPatch": _obj(
+            role=_enum("user", "admin"),
+            status=_enum("active", "disabled"),
+            display_name={**_TEXT_OR_NULL, "description": "null or empty clears it"},
+        ),
+        "UserWithPassword": _obj(user=user, password={"type": "string"}),
+    }
+
+
+def _key_schemas() -> dict[str, Schema]:
+    key = _obj(
+        id=_int(),
+        name={"type": "string"},
+        prefix={"type": "string", "description": "the first characters, for recognising it"},
+        scope=_enum("inference", "manage"),
+        user_id=_int(),
+        models={"type": ["array", "null"], "items": {"type": "string"}},
+        expires_at=_TIME,
+        revoked_at=_TIME,
+        created_at=_TIME,
+    )
+    return {
+        "Key": key,
+        "KeyCreate": _obj(
+            name={"type": "string"},
+            models={**_TEXTS, "description": "omit for every model"},
+            expires_in_days=_int("omit for a key that does not expire"),
+        ),
+        "NewKey": _obj(key=key, secret={"type": "string", "description": "shown this once"}),
+        "TokenCreate": _obj(name={"type": "string"}, expires_in_days=_int()),
+        "Me": _obj(
+            id=_int(),
+            username={"type": "string"},
+            display_name=_TEXT_OR_NULL,
+            role=_enum("user", "admin"),
+        ),
+    }
+
+
+def _channel_schemas() -> dict[str, Schema]:
+    options = _obj(
+        model_map={"type": "object", "additionalProperties": {"type": "string"}},
+        strip_codex_extras={"type": "boolean"},
+        forward_headers=_TEXTS,
+    )
+    fields: dict[str, Schema] = {
+        "name": {"type": "string"},
+        "kind": {"type": "string", "description": "a provider kind, e.g. openai-responses"},
+        "base_url": {"type": "string", "description": "the upstream API root, e.g. …/v1"},
+        "models": _TEXTS,
+        "priority": _int("higher is tried first"),
+        "weight": _int("share among channels of the same priority"),
+        "enabled": {"type": "boolean"},
+        "options": options,
+    }
+    secret = {"type": "string", "writeOnly": True, "description": "write-only; never shown"}
+    return {
+        "Channel": _obj(
+            id=_int(),
+            has_api_key={"type": "boolean"},
+            cooling_down={"type": "boolean"},
+            requests_last_hour=_int(),
+            failures_last_hour=_int(),
+            last_used_at=_TIME,
+            **fields,
+        ),
+        "ChannelCreate": _obj("name", "kind", "base_url", "models", api_key=secret, **fields),
+        "ChannelPatch": _obj(api_key=secret, clear_api_key={"type": "boolean"}, **fields),
+        "ChannelTest": _obj(model={"type": "string", "description": "default: its first"}),
+        "ChannelTestResult": _obj(
+            ok={"type": "boolean"},
+            model={"type": "string"},
+            latency_ms=_int(),
+            status={"type": ["integer", "null"]},
+            message={"type": "string"},
+        ),
+        "Deleted": _obj(deleted={"type": "boolean"}),
+    }
+
+
+def _site_schemas() -> dict[str, Schema]:
+    settings = {
+        "site_name": {"type": "string"},
+        "public_base_url": {"type": "string", "description": "the service root, without /v1"},
+        "signup_mode": _enum("open", "invite", "closed"),
+        "default_model": {"type": "string"},
+        "default_review_model": {"type": "string"},
+        "initial_language": _enum("en", "zh"),
+    }
+    model = {
+        "alias_of": {**_TEXT_OR_NULL, "description": "routes as this model"},
+        "visible": {"type": "boolean"},
+        "description": _TEXT_OR_NULL,
+        "position": _int("lower comes first"),
+    }
+    return {
+        "Settings": _obj(effective_base_url={"type": "string"}, **settings),
+        "SettingsPatch": _obj(**settings),
+        "Model": _obj(
+            name={"type": "string"},
+            channels=_TEXTS,
+            routable={"type": "boolean"},
+            in_catalog={"type": "boolean"},
+            **model,
+        ),
+        "ModelCreate": _obj("name", name={"type": "string"}, **model),
+        "ModelPatch": _obj(**model),
+        "Invite": _obj(
+            id=_int(),
+            code={"type": "string"},
+            max_uses=_int(),
+            uses=_int(),
+            expires_at=_TIME,
+            created_at=_TIME,
+        ),
+        "InviteCreate": _obj(max_uses=_int(), expires_in_days=_int()),
+    }
+
+
+def components() -> dict[str, Schema]:
+    error = _obj(
+        message={"type": "string"},
+        type={"type": "string"},
+        code={"type": ["string", "null"]},
+        param={"type": ["string", "null"]},
+    )
+    return {
+        "Error": _obj("error", error=error),
+        **_user_schemas(),
+        **_key_schemas(),
+        **_channel_schemas(),
+        **_site_schemas(),
+    }

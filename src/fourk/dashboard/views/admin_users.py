@@ -1,0 +1,134 @@
+"""Operator → Users: search, disable or enable, make or remove admins, and "adjust" one user
+(display name, a generated one-time password)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from fourk.api.context import SERVICES
+from fourk.api.manage.errors import Conflict
+from fourk.dashboard.render import render
+from fourk.dashboard.session import admin_required, current_user, see_other
+from fourk.dashboard.views.admin_form import attempt, page_status, read_form
+from fourk.errors import FourkError
+from fourk.services.user_admin import UserAdmin, UserPatch
+
+PAGE_SIZE = 100
+
+
+def add_routes(router: web.UrlDispatcher) -> None:
+    router.add_get("/admin/users", users_page, name="dash:admin-users")
+    router.add_post(
+        "/admin/users/{user_id:\\d+}/status", status_action, name="dash:admin-user-status"
+    )
+    router.add_post("/admin/users/{user_id:\\d+}/role", role_action, name="dash:admin-user-role")
+    router.add_get("/admin/users/{user_id:\\d+}", user_page, name="dash:admin-user")
+    router.add_post("/admin/users/{user_id:\\d+}/name", name_action, name="dash:admin-user-name")
+    router.add_post(
+        "/admin/users/{user_id:\\d+}/password", password_action, name="dash:admin-user-password"
+    )
+
+
+def _admin(request: web.Request) -> UserAdmin:
+    services = request.app[SERVICES]
+    return UserAdmin(services.store, services.directory)
+
+
+def _user_id(request: web.Request) -> int:
+    return int(request.match_info["user_id"])
+
+
+async def _users(
+    request: web.Request, *, error: FourkError | None = None, query: str | None = None
+) -> web.Response:
+    query = request.query.get("q", "") if query is None else query
+    users = await _admin(request).search(query, limit=PAGE_SIZE)
+    block = "users" if request.headers.get("HX-Target") == "users" else None
+    return render(
+        request,
+        "admin/users.html",
+        block=block,
+        status=page_status(request, error),
+        users=users,
+        q=query,
+        me=current_user(request),
+        error=error.message if error else None,
+    )
+
+
+@admin_required
+async def users_page(request: web.Request) -> web.StreamResponse:
+    return await _users(request)
+
+
+async def _change(request: web.Request, field: str, allowed: tuple[str, ...]) -> web.StreamResponse:
+    form = await read_form(request)
+    value = form.text(field)
+    if value not in allowed:
+        raise web.HTTPBadRequest(text=f"{field} must be one of {', '.join(allowed)}")
+    patch = UserPatch(**{field: value})
+    _, error = await attempt(_admin(request).change(_user_id(request), patch))
+    if error:
+        return await _users(request, error=error, query=form.text("q"))
+    back = form.text("q")
+    return see_other(request, "/admin/users" + (f"?{urlencode({'q': back})}" if back else ""))
+
+
+@admin_required
+async def status_action(request: web.Request) -> web.StreamResponse:
+    return await _change(request, "status", ("active", "disabled"))
+
+
+@admin_required
+async def role_action(request: web.Request) -> web.StreamResponse:
+    return await _change(request, "role", ("user", "admin"))
+
+
+async def _user(
+    request: web.Request,
+    *,
+    error: FourkError | None = None,
+    password: str | None = None,
+    done: str | None = None,
+) -> web.Response:
+    person, missing = await attempt(_admin(request).get(_user_id(request)))
+    if missing:
+        raise web.HTTPNotFound(text=missing.message)
+    return render(
+        request,
+        "admin/user.html",
+        status=page_status(request, error),
+        person=person,
+        password=password,
+        done=done,
+        error=error.message if error else None,
+    )
+
+
+@admin_required
+async def user_page(request: web.Request) -> web.StreamResponse:
+    return await _user(request, done=request.query.get("done"))
+
+
+@admin_required
+async def name_action(request: web.Request) -> web.StreamResponse:
+    form = await read_form(request)
+    patch = UserPatch(display_name=form.text("display_name"))
+    _, error = await attempt(_admin(request).change(_user_id(request), patch))
+    if error:
+        return await _user(request, error=error)
+    return see_other(request, f"/admin/users/{_user_id(request)}?done=name")
+
+
+@admin_required
+async def password_action(request: web.Request) -> web.StreamResponse:
+    me = current_user(request)
+    if me is not None and me.id == _user_id(request):
+        own = "Change your own password under Account (it asks for the current one)."
+        return await _user(request, error=Conflict(own))
+    result, error = await attempt(_admin(request).reset_password(_user_id(request)))
+    if error or result is None:
+        return await _user(request, error=error)
+    return await _user(request, password=result[1])
