@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import aiohttp
 from aiohttp import web
 
+from fourk.accounts.attempt_store import MemoryAttemptStore
 from fourk.api.context import SERVICES, Services
 from fourk.api.errors import error_middleware
 from fourk.api.routes import add_routes
@@ -20,9 +23,11 @@ from fourk.sealer import Sealer, load_server_key
 from fourk.services.authentication import Authenticator
 from fourk.services.directory import Directory
 from fourk.services.log_writer import LogWriter
+from fourk.services.login_throttle import LoginThrottle
 from fourk.services.relay import Relay
 from fourk.services.site import SiteConfig
 from fourk.services.store_bundle import build_store
+from fourk.services.two_factor import TwoFactor
 from fourk.settings import Settings
 from fourk.store.db import create_engine
 from fourk.store.meta import config_version
@@ -54,6 +59,7 @@ async def _lifespan(
         version=lambda: config_version(engine),
         site=store.site,
         site_defaults=site_defaults,
+        catalog=store.models,
     )
     await directory.reload()
     watcher = asyncio.get_running_loop().create_task(
@@ -69,19 +75,25 @@ async def _lifespan(
     providers = build_providers(session)
     writer = LogWriter(store.logs, settings.log_batch_max)
     writer.start()
+    health = ChannelHealth(settings.channel_cooldown)
     relay = Relay(
         settings=settings,
         directory=directory,
         providers=providers,
         writer=writer,
-        health=ChannelHealth(settings.channel_cooldown),
+        health=health,
     )
+    utc_now = functools.partial(datetime.now, UTC)
     app[SERVICES] = Services(
         settings=settings,
         directory=directory,
         authenticator=Authenticator(directory),
         relay=relay,
         store=store,
+        throttle=LoginThrottle(MemoryAttemptStore(utc_now), utc_now),
+        two_factor=TwoFactor(store, MemoryAttemptStore(utc_now), utc_now),
+        providers=providers,
+        health=health,
     )
     try:
         yield

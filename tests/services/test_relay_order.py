@@ -60,6 +60,7 @@ class Journal:
 class FakeDirectory:
     def __init__(self) -> None:
         self.by_model = {"m": [CHANNEL]}
+        self.aliases: dict[str, str] = {}
 
     def served_models(self) -> list[str]:
         return ["m"]

@@ -11,8 +11,10 @@ from fourk.providers.base import Provider
 from fourk.routing.health import ChannelHealth
 from fourk.services.authentication import Authenticator
 from fourk.services.directory import Directory
+from fourk.services.login_throttle import LoginThrottle
 from fourk.services.relay import Relay
 from fourk.services.store_bundle import Store
+from fourk.services.two_factor import TwoFactor
 from fourk.settings import Settings
 
 
@@ -23,6 +25,8 @@ class Services:
     authenticator: Authenticator
     relay: Relay
     store: Store
+    throttle: LoginThrottle  # guesses at passwords and codes
+    two_factor: TwoFactor
     providers: Mapping[str, Provider] = field(default_factory=dict)  # the relay's, by kind
     health: ChannelHealth = field(default_factory=ChannelHealth)  # the relay's cool-downs
 

@@ -48,7 +48,8 @@ class Pages:
             "static": lambda name: f"{prefix}/static/{name}",
             "site": site,
             "base_url": site.base_url(services.settings.base_url),
-            "user": session.user if session else None,
+            # half-way through logging in (second factor to go) is not logged in
+            "user": session.user if session and session.second_factor_done else None,
             "csrf_token": session.csrf if session else pre_session_token(request),
             "path": request.path,
             "htmx": request.headers.get("HX-Request") == "true",

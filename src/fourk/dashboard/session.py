@@ -120,6 +120,10 @@ async def _csrf_ok(request: web.Request, session: BrowserSession | None) -> bool
 
 
 def _forbidden(request: web.Request) -> web.Response:
+    if (request.match_info.route.name or "").startswith("api:"):  # the API answers in JSON
+        message = "A session call that changes something needs the session's X-CSRF-Token."
+        error = {"message": message, "type": "invalid_request_error", "code": "csrf_failed"}
+        return web.json_response({"error": {**error, "param": None}}, status=403)
     return web.Response(
         status=403,
         text="This form has expired or did not come from this site. Reload the page and try again.",

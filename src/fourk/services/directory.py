@@ -13,11 +13,13 @@ import time
 from collections.abc import Awaitable, Callable
 
 from fourk.accounts.records import ApiKey, User
+from fourk.routing.catalog import index_models
 from fourk.routing.channel import Channel
 from fourk.sealer import Sealer, SealError
 from fourk.services.site import SiteConfig, decode_site
 from fourk.store.channels import ChannelRow, Channels
 from fourk.store.keys import Keys
+from fourk.store.models_catalog import ModelsCatalog
 from fourk.store.site import SiteSettingsStore
 from fourk.store.users import Users
 
@@ -39,9 +41,11 @@ class Directory:
         version: Callable[[], Awaitable[int]],
         site: SiteSettingsStore | None = None,
         site_defaults: SiteConfig | None = None,
+        catalog: ModelsCatalog | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._site = site
+        self._catalog = catalog
         self._site_defaults = site_defaults or SiteConfig()
         self.site = self._site_defaults
         self._users = users
@@ -55,6 +59,8 @@ class Directory:
         self.users_by_id: dict[int, User] = {}
         self.channels: list[Channel] = []
         self.by_model: dict[str, list[Channel]] = {}
+        self.aliases: dict[str, str] = {}  # alias → the model the upstream receives
+        self._listed: tuple[str, ...] = ()
         self._unknown: dict[str, float] = {}
 
     async def reload(self) -> None:
@@ -62,17 +68,16 @@ class Directory:
         keys = await self._keys.all()
         users = await self._users.all()
         rows = await self._channels.all()
+        entries = await self._catalog.all() if self._catalog is not None else []
         if self._site is not None:
             self.site = decode_site(await self._site.all(), self._site_defaults)
         self.keys_by_digest = {k.digest: k for k in keys}
         self.users_by_id = {u.id: u for u in users}
         self.channels = [c for c in (self._open(row) for row in rows) if c is not None]
-        by_model: dict[str, list[Channel]] = {}
-        for channel in self.channels:
-            if channel.enabled:
-                for model in channel.models:
-                    by_model.setdefault(model, []).append(channel)
-        self.by_model = by_model
+        index = index_models(self.channels, entries)
+        self.by_model = index.by_model
+        self.aliases = index.targets
+        self._listed = index.listed
         self._unknown.clear()
         self.version = version
 
@@ -113,7 +118,8 @@ class Directory:
         return key
 
     def served_models(self) -> list[str]:
-        return sorted(self.by_model)
+        """The names people see, in the operator's order (hidden names still route)."""
+        return list(self._listed)
 
     async def _current_version(self) -> int:
         return await self._read_version()

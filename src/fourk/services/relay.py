@@ -161,10 +161,12 @@ class Relay:
         )
 
     def _call(self, ticket: Ticket, channel: Channel) -> UpstreamCall:
-        mapped = channel.options.get("model_map", {}).get(ticket.request.model)
+        asked = ticket.request.model
+        target = self._directory.aliases.get(asked, asked)  # an alias routes as its target
+        upstream = channel.options.get("model_map", {}).get(target, target)
         strip = bool(channel.options.get("strip_codex_extras"))
-        if mapped or strip:
-            body = encode_request(ticket.request, model=mapped, strip_extras=strip)
+        if upstream != asked or strip:
+            body = encode_request(ticket.request, model=upstream, strip_extras=strip)
         else:
             body = ticket.request.raw
         return UpstreamCall(

@@ -10,12 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from fourk.sealer import Sealer, load_server_key
 from fourk.settings import Settings
+from fourk.store.channel_stats import ChannelStatsReader
 from fourk.store.channels import Channels
 from fourk.store.db import create_engine, migrate
 from fourk.store.invites import Invites
 from fourk.store.keys import Keys
 from fourk.store.log_reader import LogReader
 from fourk.store.logs import RequestLogs
+from fourk.store.models_catalog import ModelsCatalog
+from fourk.store.recovery_codes import RecoveryCodes
 from fourk.store.sessions import Sessions
 from fourk.store.site import SiteSettingsStore
 from fourk.store.users import Users
@@ -37,6 +40,9 @@ class Store:
     site: SiteSettingsStore
     invites: Invites
     log_reader: LogReader
+    recovery_codes: RecoveryCodes
+    models: ModelsCatalog
+    channel_stats: ChannelStatsReader
 
 
 def build_store(engine: AsyncEngine, sealer: Sealer) -> Store:
@@ -51,6 +57,9 @@ def build_store(engine: AsyncEngine, sealer: Sealer) -> Store:
         site=SiteSettingsStore(engine),
         invites=Invites(engine),
         log_reader=LogReader(engine),
+        recovery_codes=RecoveryCodes(engine),
+        models=ModelsCatalog(engine),
+        channel_stats=ChannelStatsReader(engine),
     )
 
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 
 from aiohttp import web
 
-from fourk.accounts.passwords import Passwords
 from fourk.api.context import SERVICES
 from fourk.dashboard.i18n import COOKIE as LANGUAGE_COOKIE
 from fourk.dashboard.i18n import LANGUAGES
@@ -20,11 +18,9 @@ from fourk.dashboard.session import (
     set_cookie,
     start_session,
 )
+from fourk.dashboard.throttling import password_checked, throttled
 from fourk.services.accounts import create_user, password_problem, username_problem
 from fourk.store.users import InviteRefused, UsernameTaken
-
-# checked against when the username is unknown, so both cases take the same time
-_DUMMY_HASH = Passwords().hash("not a password of anyone")
 
 
 async def root(request: web.Request) -> web.StreamResponse:
@@ -42,12 +38,12 @@ async def login(request: web.Request) -> web.StreamResponse:
     username = str(form.get("username", "")).strip()
     password = str(form.get("password", ""))
     store = request.app[SERVICES].store
-    found = await store.users.credentials(username)
-    stored = found[1] if found else _DUMMY_HASH
-    ok = await asyncio.to_thread(Passwords().verify, stored, password)
-    if not (ok and found):
+    checked = await password_checked(request, username, password)
+    if checked.wait:
+        return throttled(request, "auth/login.html", checked.wait, error=None, username=username)
+    if checked.user is None:
         return _login_refused(request, username, "Wrong username or password.")
-    user = found[0]
+    user = checked.user
     if not user.is_active:
         return _login_refused(request, username, "This account is disabled. Ask the operator.")
     response = see_other(request, "/login/second-factor" if user.two_factor else "/overview")
@@ -117,7 +113,7 @@ async def set_language(request: web.Request) -> web.StreamResponse:
     if language not in LANGUAGES:
         raise web.HTTPNotFound()
     back = request.query.get("next", "/")
-    if not back.startswith("/") or back.startswith("//"):
+    if not back.startswith("/") or back.startswith("//") or "\\" in back:
         back = "/"
     response = see_other(request, back)
     set_cookie(request, response, LANGUAGE_COOKIE, language, 365 * 86400)
