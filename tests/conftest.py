@@ -22,6 +22,7 @@ def make_gateway(
     data_dir = tmp / "data"
     fourk_cli(data_dir, "migrate")
     fourk_cli(data_dir, "user", "create", "alice")
+    fourk_cli(data_dir, "user", "topup", "alice", "1000", "--reason", "tests")
     key = fourk_cli(data_dir, "key", "create", "--user", "alice").stdout.strip()
     for index, sim in enumerate(sims):
         extra = channel_args[index] if channel_args else []

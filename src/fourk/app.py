@@ -15,12 +15,14 @@ from fourk.accounts.attempt_store import MemoryAttemptStore
 from fourk.api.context import SERVICES, Services
 from fourk.api.errors import error_middleware
 from fourk.api.routes import add_routes
+from fourk.billing.wallet import MemoryWallet
 from fourk.dashboard.routes import add_dashboard_routes
 from fourk.dashboard.session import dashboard_middleware
 from fourk.providers.registry import build_providers
 from fourk.routing.health import ChannelHealth
 from fourk.sealer import Sealer, load_server_key
 from fourk.services.authentication import Authenticator
+from fourk.services.billing import Biller
 from fourk.services.directory import Directory
 from fourk.services.log_writer import LogWriter
 from fourk.services.login_throttle import LoginThrottle
@@ -60,8 +62,14 @@ async def _lifespan(
         site=store.site,
         site_defaults=site_defaults,
         catalog=store.models,
+        prices=store.prices,
     )
     await directory.reload()
+    biller = Biller(
+        MemoryWallet(), store.ledger, directory, settings.output_reserve, settings.base_url
+    )
+    await biller.start()
+    directory.listeners.append(biller.refresh)
     watcher = asyncio.get_running_loop().create_task(
         directory.watch(settings.cache_poll_interval), name="directory-watch"
     )
@@ -82,6 +90,7 @@ async def _lifespan(
         providers=providers,
         writer=writer,
         health=health,
+        biller=biller,
     )
     utc_now = functools.partial(datetime.now, UTC)
     app[SERVICES] = Services(
@@ -94,6 +103,7 @@ async def _lifespan(
         two_factor=TwoFactor(store, MemoryAttemptStore(utc_now), utc_now),
         providers=providers,
         health=health,
+        biller=biller,
     )
     try:
         yield

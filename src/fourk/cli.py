@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
+from fourk.billing.pricing import format_dollars, parse_dollars
 from fourk.codex.config import render_auth_json, render_config_toml
 from fourk.server import run_server
 from fourk.services import accounts, bootstrap, channels
@@ -120,7 +121,8 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, demo: bool)
     click.echo(banner, err=True)
     click.echo(f"Dashboard: {settings.base_url}/", err=True)
     # --demo opens sign-up until the operator says otherwise (Settings in the dashboard)
-    run_server(settings, SiteConfig(signup_mode="open") if demo else None)
+    demo_site = SiteConfig(signup_mode="open", initial_credit=bootstrap.SIGNUP_CREDIT_IN_DEMO)
+    run_server(settings, demo_site if demo else None)
 
 
 async def _prepare(settings: Settings, demo: bool) -> str:
@@ -222,9 +224,48 @@ async def user_create(store: Store, username: str, admin: bool, password_stdin: 
 @data_dir_option
 @with_store
 async def user_list(store: Store) -> None:
-    """List users."""
+    """List users: id, name, role, status, balance."""
+    balances = await store.ledger.balances()
     for item in await store.users.all():
-        click.echo(f"{item.id}\t{item.username}\t{item.role}\t{item.status}")
+        money = format_dollars(balances.get(item.id, 0))
+        click.echo(f"{item.id}\t{item.username}\t{item.role}\t{item.status}\t{money}")
+
+
+@user.command("topup")
+@click.argument("username")
+@click.argument("amount")
+@click.option("--reason", required=True, help="Why (kept in the ledger).")
+@data_dir_option
+@with_store
+async def user_topup(store: Store, username: str, amount: str, reason: str) -> None:
+    """Add AMOUNT dollars (e.g. 10 or 2.50) to a user's balance."""
+    await _change_balance(store, username, amount, reason, "topup")
+
+
+@user.command("deduct")
+@click.argument("username")
+@click.argument("amount")
+@click.option("--reason", required=True, help="Why (kept in the ledger).")
+@data_dir_option
+@with_store
+async def user_deduct(store: Store, username: str, amount: str, reason: str) -> None:
+    """Take AMOUNT dollars off a user's balance (never below zero)."""
+    await _change_balance(store, username, amount, reason, "deduct")
+
+
+async def _change_balance(store: Store, username: str, amount: str, reason: str, kind: str) -> None:
+    micro = parse_dollars(amount)
+    if micro <= 0:
+        raise click.ClickException("AMOUNT must be more than zero, e.g. 10 or 2.50.")
+    if not reason.strip():
+        raise click.ClickException("--reason cannot be empty.")
+    found = await accounts.find_user(store, username)
+    delta = micro if kind == "topup" else -micro
+    balance = await store.ledger.change(found.id, delta, kind, reason.strip())
+    click.echo(
+        f"{found.username}: {format_dollars(delta)} ({reason.strip()}); "
+        f"balance now {format_dollars(balance)}."
+    )
 
 
 # ---- keys -----------------------------------------------------------------------------------

@@ -102,6 +102,13 @@ TABLE: tuple[Setting, ...] = (
         "changes made by other processes (the CLI, other replicas).",
     ),
     Setting("log_batch_max", int, 500, "Most request-log rows written in one transaction."),
+    Setting(
+        "output_reserve",
+        int,
+        8192,
+        "Output tokens of money set aside for a request that names no max_output_tokens "
+        "(the unused part is released when it ends).",
+    ),
 )
 
 
@@ -123,6 +130,7 @@ class Settings:
     retry_after_default: int
     cache_poll_interval: float
     log_batch_max: int
+    output_reserve: int
 
     @classmethod
     def load(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -37,6 +37,7 @@ class Site:
     sim: Proc
     alice_key: str
     channel_id: int = 1
+    data: Path | None = None
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +48,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, sim: Proc) -> Iterator[Site]:
     for name, extra in (("boss", ["--admin"]), ("alice", [])):
         password = ADMIN_PASSWORD if name == "boss" else ALICE_PASSWORD
         fourk_cli(data, "user", "create", name, *extra, "--password-stdin", input_text=password)
+    fourk_cli(data, "user", "topup", "alice", "100", "--reason", "tests")
     key = fourk_cli(data, "key", "create", "--user", "alice").stdout.strip()
     fourk_cli(
         data, "channel", "add", "sim0", "--kind", "openai-responses",
@@ -54,7 +56,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, sim: Proc) -> Iterator[Site]:
         env={"UPSTREAM_KEY": SECRET},
     )  # fmt: skip
     server = start_fourk(data)
-    yield Site(url=server.url, server=server, sim=sim, alice_key=key)
+    yield Site(url=server.url, server=server, sim=sim, alice_key=key, data=data)
     server.stop()
 
 
@@ -370,6 +372,8 @@ async def test_disabling_a_user_ends_their_sessions_and_keys(site: Site) -> None
     async with browser_of(site, "carol", "carol passphrase") as carol:
         status, new = await carol.api("POST", "/api/me/keys", {"name": "laptop"})
         assert status == 201
+        assert site.data is not None
+        fourk_cli(site.data, "user", "topup", "carol", "5", "--reason", "tests")
         assert (await respond(site, new["secret"], "sim-model"))[0] == 200
         async with browser_of(site, "boss", ADMIN_PASSWORD) as boss:
             reply = await boss.send(

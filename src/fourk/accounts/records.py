@@ -16,6 +16,7 @@ class User:
     display_name: str | None = None
     two_factor: bool = False
     last_login_at: datetime | None = None
+    price_multiplier: int = 10_000  # basis points: 10_000 pays the list price
 
     @property
     def is_active(self) -> bool:

@@ -10,6 +10,7 @@ from aiohttp import web
 from fourk.providers.base import Provider
 from fourk.routing.health import ChannelHealth
 from fourk.services.authentication import Authenticator
+from fourk.services.billing import Biller
 from fourk.services.directory import Directory
 from fourk.services.login_throttle import LoginThrottle
 from fourk.services.relay import Relay
@@ -29,6 +30,7 @@ class Services:
     two_factor: TwoFactor
     providers: Mapping[str, Provider] = field(default_factory=dict)  # the relay's, by kind
     health: ChannelHealth = field(default_factory=ChannelHealth)  # the relay's cool-downs
+    biller: Biller | None = None  # money: reservations, charges, top-ups seen by this node
 
 
 SERVICES = web.AppKey("services", Services)

@@ -31,14 +31,18 @@ async def create_user(
     role: str = "user",
     password: str | None = None,
     invite: str | None = None,
+    initial_credit: int = 0,
 ) -> tuple[User, str]:
-    """Create a user; returns the user and the password (generated when none is given)."""
+    """Create a user; returns the user and the password (generated when none is given).
+    `initial_credit` (micro-dollars) goes into the ledger as the account's first row."""
     username = username.strip()
     problem = username_problem(username)
     if problem:
         raise ValueError(problem)
     password = password or generate_password()
     user = await store.users.create(username, Passwords().hash(password), role, invite)
+    if initial_credit > 0:
+        await store.ledger.change(user.id, initial_credit, "initial", "credit for a new account")
     return user, password
 
 

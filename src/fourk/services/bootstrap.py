@@ -12,6 +12,8 @@ ADMIN_NAME = "admin"
 DEMO_USER = "demo"
 DEMO_CHANNEL = "demo-sim"
 DEMO_KEY_NAME = "demo"
+DEMO_CREDIT = 10_000_000  # $10 of simulated answers
+SIGNUP_CREDIT_IN_DEMO = 5_000_000  # what a new account gets while --demo runs
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +45,7 @@ async def ensure_demo(store: Store, models: tuple[str, ...]) -> Demo:
         )
     user = await store.users.by_name(DEMO_USER)
     if user is None:
-        user, _ = await create_user(store, DEMO_USER)
+        user, _ = await create_user(store, DEMO_USER, initial_credit=DEMO_CREDIT)
     live = [
         k for k in await store.keys.all(user.id) if k.name == DEMO_KEY_NAME and k.revoked_at is None
     ]

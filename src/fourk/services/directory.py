@@ -13,6 +13,8 @@ import time
 from collections.abc import Awaitable, Callable
 
 from fourk.accounts.records import ApiKey, User
+from fourk.billing.default_prices import DEFAULT_PRICES
+from fourk.billing.pricing import Price
 from fourk.routing.catalog import index_models
 from fourk.routing.channel import Channel
 from fourk.sealer import Sealer, SealError
@@ -20,6 +22,7 @@ from fourk.services.site import SiteConfig, decode_site
 from fourk.store.channels import ChannelRow, Channels
 from fourk.store.keys import Keys
 from fourk.store.models_catalog import ModelsCatalog
+from fourk.store.prices import Prices
 from fourk.store.site import SiteSettingsStore
 from fourk.store.users import Users
 
@@ -42,10 +45,13 @@ class Directory:
         site: SiteSettingsStore | None = None,
         site_defaults: SiteConfig | None = None,
         catalog: ModelsCatalog | None = None,
+        prices: Prices | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._site = site
         self._catalog = catalog
+        self._prices = prices
+        self.prices: dict[str, Price] = dict(DEFAULT_PRICES)  # model → price (operator's win)
         self._site_defaults = site_defaults or SiteConfig()
         self.site = self._site_defaults
         self._users = users
@@ -62,6 +68,8 @@ class Directory:
         self.aliases: dict[str, str] = {}  # alias → the model the upstream receives
         self._listed: tuple[str, ...] = ()
         self._unknown: dict[str, float] = {}
+        # called after a reload caused by a change elsewhere (e.g. the wallet's top-ups)
+        self.listeners: list[Callable[[], Awaitable[None]]] = []
 
     async def reload(self) -> None:
         version = await self._current_version()
@@ -69,6 +77,8 @@ class Directory:
         users = await self._users.all()
         rows = await self._channels.all()
         entries = await self._catalog.all() if self._catalog is not None else []
+        if self._prices is not None:
+            self.prices = {**DEFAULT_PRICES, **await self._prices.all()}
         if self._site is not None:
             self.site = decode_site(await self._site.all(), self._site_defaults)
         self.keys_by_digest = {k.digest: k for k in keys}
@@ -85,6 +95,8 @@ class Directory:
         if await self._current_version() == self.version:
             return False
         await self.reload()
+        for listener in self.listeners:
+            await listener()
         return True
 
     async def watch(self, interval: float) -> None:
@@ -116,6 +128,13 @@ class Directory:
                 self.users_by_id[user.id] = user
         self.keys_by_digest[digest] = key
         return key
+
+    def price(self, model: str) -> Price | None:
+        """The price of a model name, or of the model an alias stands for."""
+        found = self.prices.get(model)
+        if found is None and model in self.aliases:
+            found = self.prices.get(self.aliases[model])
+        return found
 
     def served_models(self) -> list[str]:
         """The names people see, in the operator's order (hidden names still route)."""

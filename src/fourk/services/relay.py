@@ -18,6 +18,7 @@ from typing import Protocol
 import orjson
 
 from fourk.billing.usage import Usage
+from fourk.billing.wallet import Hold
 from fourk.errors import FourkError, ModelNotFound
 from fourk.protocols.client import ClientInfo
 from fourk.protocols.responses.request import ResponsesRequest, encode_request
@@ -32,6 +33,7 @@ from fourk.routing.channel import Channel
 from fourk.routing.health import ChannelHealth
 from fourk.routing.select import order_candidates
 from fourk.services.authentication import Principal
+from fourk.services.billing import Biller
 from fourk.services.directory import Directory
 from fourk.services.log_writer import LogWriter
 from fourk.services.upstream_attempts import Failures, final_error, open_first
@@ -82,6 +84,10 @@ class Ticket:
     client: ClientInfo
     headers: Mapping[str, str]
     started: float
+    hold: Hold | None = None  # money set aside until the request is settled
+    usage: Usage | None = None  # as the upstream reported it
+    sent_bytes: int = 0  # what went to the client, to bill a stream that lost its usage
+    sent_events: int = 0
 
 
 class Relay:
@@ -93,6 +99,7 @@ class Relay:
         providers: Mapping[str, Provider],
         writer: LogWriter,
         health: ChannelHealth,
+        biller: Biller | None = None,
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -101,6 +108,7 @@ class Relay:
         self._providers = providers
         self._writer = writer
         self._health = health
+        self._biller = biller
         self._rng = rng or random.Random()
         self._clock = clock
 
@@ -109,7 +117,21 @@ class Relay:
         are returned. Errors before the first byte are raised as FourkError."""
         row = self._row(ticket)
         try:
+            return await self._relay(ticket, row, sink)
+        finally:
+            if self._biller is not None and ticket.hold is not None:
+                await self._biller.release(ticket.hold)  # ended without a charge
+
+    async def _relay(self, ticket: Ticket, row: LogRow, sink: ClientSink) -> Reply | None:
+        try:
             candidates = self._candidates(ticket.principal, ticket.request.model)
+            if self._biller is not None:
+                ticket.hold = await self._biller.reserve(
+                    ticket.principal,
+                    ticket.request.model,
+                    len(ticket.request.raw),
+                    _output_cap(ticket.request.body),
+                )
             opened, failures = await open_first(
                 candidates[: self._settings.max_attempts],
                 self._providers,
@@ -192,7 +214,8 @@ class Relay:
             ) from exc
         reply.close()
         row.ttfb_ms = self._ms_since(ticket.started)
-        self._apply_usage(row, _whole_usage(body))
+        ticket.sent_bytes = len(body)
+        self._apply_usage(row, ticket, _whole_usage(body))
         await self._finish(row, ticket, 200, None, None)
         return Reply(status=200, body=body, headers={"Content-Type": "application/json"})
 
@@ -263,14 +286,18 @@ class Relay:
         """Send whole events on; True once the terminal event has gone out."""
         found = watch.find_terminal(region)
         if found is None:
+            ticket.sent_bytes += len(region)
+            ticket.sent_events += region.count(b"\n\n")
             await sink.send(region)
             return False
         start, end = found
         if start:
+            ticket.sent_bytes += start
+            ticket.sent_events += region.count(b"\n\n", 0, start)
             await sink.send(region[:start])
         terminal = watch.terminal
         assert terminal is not None
-        self._apply_usage(row, terminal.usage)
+        self._apply_usage(row, ticket, terminal.usage)
         # The log row is durable before the final event leaves (see log_writer).
         await self._finish(row, ticket, 200, terminal.error_code, terminal.error_message)
         await sink.finish(region[start:end])
@@ -319,12 +346,23 @@ class Relay:
         row.error_code = code
         row.error_message = message[:1000] if message else None
         row.duration_ms = self._ms_since(ticket.started)
-        await self._writer.write(row)
+        if self._biller is None:
+            await self._writer.write(row)
+            return
+        streamed = (ticket.sent_bytes, ticket.sent_events)
+        hold, ticket.hold = ticket.hold, None
+        size = len(ticket.request.raw)
+        await self._biller.price(row, hold, ticket.principal, ticket.usage, size, streamed)
+        try:
+            await self._writer.write(row)  # the row, its charge and the balance, together
+        finally:
+            await self._biller.settle(hold, row.cost)
 
     @staticmethod
-    def _apply_usage(row: LogRow, usage: Usage | None) -> None:
+    def _apply_usage(row: LogRow, ticket: Ticket, usage: Usage | None) -> None:
         if usage is None:
             return
+        ticket.usage = usage
         row.input_tokens = usage.input_tokens
         row.cached_tokens = usage.cached_tokens
         row.output_tokens = usage.output_tokens
@@ -335,6 +373,11 @@ class Relay:
 
     def _ms_since(self, start: float) -> int:
         return int((self._clock() - start) * 1000)
+
+
+def _output_cap(body: Mapping[str, object]) -> int | None:
+    cap = body.get("max_output_tokens")
+    return cap if isinstance(cap, int) and not isinstance(cap, bool) else None
 
 
 def _whole_usage(body: bytes) -> Usage | None:

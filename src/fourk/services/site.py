@@ -22,6 +22,7 @@ class SiteConfig:
     default_model: str = ""  # empty: the first model served
     default_review_model: str = ""  # empty: the same as the model
     initial_language: str = "en"
+    initial_credit: int = 0  # micro-dollars a new account starts with
 
     def base_url(self, fallback: str) -> str:
         """Codex's base_url: the public root, no trailing slash, no /v1."""

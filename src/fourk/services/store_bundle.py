@@ -15,9 +15,11 @@ from fourk.store.channels import Channels
 from fourk.store.db import create_engine, migrate
 from fourk.store.invites import Invites
 from fourk.store.keys import Keys
+from fourk.store.ledger import Ledger
 from fourk.store.log_reader import LogReader
 from fourk.store.logs import RequestLogs
 from fourk.store.models_catalog import ModelsCatalog
+from fourk.store.prices import Prices
 from fourk.store.recovery_codes import RecoveryCodes
 from fourk.store.sessions import Sessions
 from fourk.store.site import SiteSettingsStore
@@ -40,6 +42,8 @@ class Store:
     site: SiteSettingsStore
     invites: Invites
     log_reader: LogReader
+    ledger: Ledger
+    prices: Prices
     recovery_codes: RecoveryCodes
     models: ModelsCatalog
     channel_stats: ChannelStatsReader
@@ -57,6 +61,8 @@ def build_store(engine: AsyncEngine, sealer: Sealer) -> Store:
         site=SiteSettingsStore(engine),
         invites=Invites(engine),
         log_reader=LogReader(engine),
+        ledger=Ledger(engine),
+        prices=Prices(engine),
         recovery_codes=RecoveryCodes(engine),
         models=ModelsCatalog(engine),
         channel_stats=ChannelStatsReader(engine),

@@ -60,6 +60,13 @@ class LogEntry:
     client: str | None
     client_version: str | None
 
+    cost: int = 0  # micro-dollars charged
+    cost_input: int = 0
+    cost_cached_input: int = 0
+    cost_cache_write: int = 0
+    cost_output: int = 0
+    usage_estimated: bool = False
+
     @property
     def ok(self) -> bool:
         return self.status == 200 and not self.error_code
@@ -138,6 +145,7 @@ def _entry(row: Any) -> LogEntry:
     values.pop("user_id")
     values["created_at"] = as_utc(values["created_at"])
     values["stream"] = bool(values["stream"])
+    values["usage_estimated"] = bool(values["usage_estimated"])
     return LogEntry(**values)
 
 

@@ -1,5 +1,8 @@
 """The request log: one row per relayed request, written in batches.
 
+A row with a cost also writes its ledger charge and takes it off the user's balance, in the
+same transaction: a request is logged and charged together or not at all.
+
 On SQLite the batches go through the plain driver on the event loop's thread (see
 _SqliteWriter): no thread hop at all, where an async SQLAlchemy transaction takes five or six,
 which was most of what logging cost on the hot path.
@@ -16,9 +19,10 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from fourk.store.tables import request_logs
+from fourk.store.tables import ledger, request_logs, users
 
 log = logging.getLogger("fourk.store.logs")
 
@@ -45,6 +49,12 @@ class LogRow:
     attempts: int = 1
     client: str | None = None
     client_version: str | None = None
+    cost: int = 0  # micro-dollars charged (a ledger row with the log row when > 0)
+    cost_input: int = 0
+    cost_cached_input: int = 0
+    cost_cache_write: int = 0
+    cost_output: int = 0
+    usage_estimated: bool = False
 
 
 COLUMNS = tuple(f.name for f in fields(LogRow))
@@ -57,11 +67,47 @@ def _values(row: LogRow) -> tuple[Any, ...]:
 _CREATED_AT = COLUMNS.index("created_at")
 
 
-def _sqlite_values(row: LogRow) -> tuple[Any, ...]:
+def _sqlite_time(moment: datetime) -> str:
     """As SQLAlchemy stores a DateTime on SQLite: naive UTC text, so reads parse it back."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _sqlite_values(row: LogRow) -> tuple[Any, ...]:
     values = list(_values(row))
-    values[_CREATED_AT] = row.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    values[_CREATED_AT] = _sqlite_time(row.created_at)
     return tuple(values)
+
+
+def _sqlite_charge(row: LogRow) -> tuple[Any, ...]:
+    values = _charge(row)
+    values["created_at"] = _sqlite_time(row.created_at)
+    return tuple(values.values())
+
+
+def _charge(row: LogRow) -> dict[str, Any]:
+    """The ledger row that charges a request (written with its log row)."""
+    return {
+        "user_id": row.user_id,
+        "amount": -row.cost,
+        "kind": "charge",
+        "reason": None,
+        "request_id": row.request_id,
+        "key_id": row.key_id,
+        "actor_id": None,
+        "created_at": row.created_at,
+    }
+
+
+_LEDGER_COLUMNS = (
+    "user_id",
+    "amount",
+    "kind",
+    "reason",
+    "request_id",
+    "key_id",
+    "actor_id",
+    "created_at",
+)  # the keys of _charge, in order
 
 
 class _SqliteWriter:
@@ -79,6 +125,11 @@ class _SqliteWriter:
         f"INSERT INTO request_logs ({', '.join(COLUMNS)}) "
         f"VALUES ({', '.join('?' for _ in COLUMNS)})"
     )
+    _CHARGE_SQL = (
+        f"INSERT INTO ledger ({', '.join(_LEDGER_COLUMNS)}) "
+        f"VALUES ({', '.join('?' for _ in _LEDGER_COLUMNS)})"
+    )
+    _BALANCE_SQL = "UPDATE users SET balance = balance - ? WHERE id = ?"
     CHECKPOINT_EVERY = 1.0  # seconds between WAL checkpoints while rows are written
 
     def __init__(self, path: str) -> None:
@@ -98,10 +149,14 @@ class _SqliteWriter:
         return conn
 
     @classmethod
-    def _commit(cls, conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
+    def _commit(cls, conn: sqlite3.Connection, rows: list[LogRow]) -> None:
+        charged = [row for row in rows if row.cost]
         conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.executemany(cls._SQL, rows)
+            conn.executemany(cls._SQL, [_sqlite_values(row) for row in rows])
+            if charged:
+                conn.executemany(cls._CHARGE_SQL, [_sqlite_charge(row) for row in charged])
+                conn.executemany(cls._BALANCE_SQL, [(row.cost, row.user_id) for row in charged])
         except BaseException:
             conn.execute("ROLLBACK")
             raise
@@ -112,7 +167,7 @@ class _SqliteWriter:
             self._patient = self._connect(timeout=30)
         return self._patient
 
-    def _write_patiently(self, rows: list[tuple[Any, ...]]) -> None:
+    def _write_patiently(self, rows: list[LogRow]) -> None:
         self._commit(self._patient_conn(), rows)
 
     def _checkpoint_wal(self) -> None:
@@ -121,7 +176,7 @@ class _SqliteWriter:
         except sqlite3.Error:
             log.warning("request log: WAL checkpoint failed; will try again", exc_info=True)
 
-    async def write(self, rows: list[tuple[Any, ...]]) -> None:
+    async def write(self, rows: list[LogRow]) -> None:
         loop = asyncio.get_running_loop()
         if self._inline is None:
             self._inline = self._connect(timeout=0)
@@ -166,13 +221,22 @@ class RequestLogs:
     async def insert_many(self, rows: Sequence[LogRow]) -> None:
         """One transaction for the whole batch: it is durable when this returns."""
         if self._sqlite is not None:
-            await self._sqlite.write([_sqlite_values(row) for row in rows])
+            await self._sqlite.write(list(rows))
             return
+        charged = [row for row in rows if row.cost]
         async with self._engine.begin() as conn:
             await conn.execute(
                 request_logs.insert(),
                 [dict(zip(COLUMNS, _values(row), strict=True)) for row in rows],
             )
+            if charged:
+                await conn.execute(ledger.insert(), [_charge(row) for row in charged])
+                for row in charged:
+                    await conn.execute(
+                        update(users)
+                        .where(users.c.id == row.user_id)
+                        .values(balance=users.c.balance - row.cost)
+                    )
 
     async def close(self) -> None:
         if self._sqlite is not None:

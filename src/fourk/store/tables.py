@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
     true,
 )
 
@@ -38,6 +39,9 @@ users = Table(
     Column("totp_sealed", Text, nullable=True),  # sealed TOTP secret; NULL: no two-factor
     Column("last_login_at", DateTime(timezone=True), nullable=True),
     Column("display_name", String(128), nullable=True),
+    Column("balance", BigInteger, nullable=False, server_default="0"),  # = SUM(ledger.amount)
+    Column("price_multiplier", Integer, nullable=False, server_default="10000"),  # basis points
+    Column("limits", Text, nullable=True),  # JSON; NULL: none
 )
 
 api_keys = Table(
@@ -55,6 +59,7 @@ api_keys = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     # "inference": model calls; "manage": the management API (/api) for an admin's scripts
     Column("scope", String(16), nullable=False, server_default="inference"),
+    Column("limits", Text, nullable=True),  # JSON; NULL: none
 )
 
 channels = Table(
@@ -99,6 +104,13 @@ request_logs = Table(
     Column("attempts", Integer, nullable=False, server_default="1"),
     Column("client", String(64), nullable=True),
     Column("client_version", String(32), nullable=True),
+    # micro-dollars charged, and the parts of the cost at the model's price
+    Column("cost", BigInteger, nullable=False, server_default="0"),
+    Column("cost_input", BigInteger, nullable=False, server_default="0"),
+    Column("cost_cached_input", BigInteger, nullable=False, server_default="0"),
+    Column("cost_cache_write", BigInteger, nullable=False, server_default="0"),
+    Column("cost_output", BigInteger, nullable=False, server_default="0"),
+    Column("usage_estimated", Boolean, nullable=False, server_default=false()),
     Index("ix_request_logs_user_id_id", "user_id", "id"),
     Index("ix_request_logs_key_id_id", "key_id", "id"),
     Index("ix_request_logs_created_at", "created_at"),
@@ -157,4 +169,47 @@ models = Table(
     Column("description", Text, nullable=True),
     Column("position", Integer, nullable=False, server_default="0"),
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+ledger = Table(
+    "ledger",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("amount", BigInteger, nullable=False),  # micro-dollars; negative takes money away
+    Column("kind", String(16), nullable=False),  # charge, topup, deduct, redeem, initial
+    Column("reason", Text, nullable=True),
+    Column("request_id", String(64), nullable=True, unique=True),  # a request is charged once
+    Column("key_id", Integer, nullable=True),
+    Column("actor_id", Integer, nullable=True),  # who made a manual change
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_ledger_user_id_id", "user_id", "id"),
+    Index("ix_ledger_created_at", "created_at"),
+)
+
+prices = Table(
+    "prices",
+    metadata,
+    Column("model", String(128), primary_key=True),
+    Column("input", BigInteger, nullable=False),  # micro-dollars per million tokens
+    Column("cached_input", BigInteger, nullable=False),
+    Column("output", BigInteger, nullable=False),
+    Column("cache_write", BigInteger, nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+redemption_codes = Table(
+    "redemption_codes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("code", String(64), nullable=False, unique=True),
+    Column("amount", BigInteger, nullable=False),
+    Column("batch", String(64), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=True),
+    Column("created_by", Integer, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("redeemed_by", Integer, nullable=True),
+    Column("redeemed_at", DateTime(timezone=True), nullable=True),
 )

@@ -36,6 +36,7 @@ def user_from_row(row: Any) -> User:
         display_name=m[users.c.display_name],
         two_factor=m[users.c.totp_sealed] is not None,
         last_login_at=as_utc(m[users.c.last_login_at]),
+        price_multiplier=m[users.c.price_multiplier],
     )
 
 

@@ -96,12 +96,18 @@ async def signup(request: web.Request) -> web.StreamResponse:
         return refuse("Sign-up needs an invite code from the operator.")
     try:
         user, _ = await create_user(
-            services.store, username, password=password, invite=invite if mode == "invite" else None
+            services.store,
+            username,
+            password=password,
+            invite=invite if mode == "invite" else None,
+            initial_credit=services.directory.site.initial_credit,
         )
     except UsernameTaken:
         return refuse("That username is taken. Pick another one.")
     except InviteRefused as exc:
         return refuse(str(exc))
+    if services.biller is not None:
+        await services.biller.refresh()  # the sign-up credit is spendable at once
     await services.directory.reload()
     response = see_other(request, "/keys?welcome=1")
     await start_session(request, response, user, second_factor_done=True)
