@@ -18,12 +18,14 @@ from fourk.api.routes import add_routes
 from fourk.billing.wallet import MemoryWallet
 from fourk.dashboard.routes import add_dashboard_routes
 from fourk.dashboard.session import dashboard_middleware
+from fourk.limits import MemoryLimitStore
 from fourk.providers.registry import build_providers
 from fourk.routing.health import ChannelHealth
 from fourk.sealer import Sealer, load_server_key
 from fourk.services.authentication import Authenticator
 from fourk.services.billing import Biller
 from fourk.services.directory import Directory
+from fourk.services.limits_gate import LimitsGate
 from fourk.services.log_writer import LogWriter
 from fourk.services.login_throttle import LoginThrottle
 from fourk.services.relay import Relay
@@ -65,11 +67,12 @@ async def _lifespan(
         prices=store.prices,
     )
     await directory.reload()
-    biller = Biller(
-        MemoryWallet(), store.ledger, directory, settings.output_reserve, settings.base_url
-    )
+    biller = Biller(MemoryWallet(), store.ledger, directory, settings.base_url)
     await biller.start()
     directory.listeners.append(biller.refresh)
+    limits = LimitsGate(MemoryLimitStore(), store.ledger)
+    await limits.seed(directory)
+    directory.listeners.append(lambda: limits.seed(directory))
     watcher = asyncio.get_running_loop().create_task(
         directory.watch(settings.cache_poll_interval), name="directory-watch"
     )
@@ -91,6 +94,7 @@ async def _lifespan(
         writer=writer,
         health=health,
         biller=biller,
+        limits=limits,
     )
     utc_now = functools.partial(datetime.now, UTC)
     app[SERVICES] = Services(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
+import urllib.request
 from pathlib import Path
 
+import orjson
 import pytest
 
 from fourk.accounts.keys import mint_key
@@ -104,3 +106,54 @@ def test_codex_recovers_from_a_stream_cut_mid_response(
     assert run.returncode == 0, run.stderr
     codes = [row["error_code"] for row in gateway.logs()[before:]]
     assert codes == ["upstream_incomplete", None]
+
+
+def _new_key(gateway: Gateway, name: str, dollars: str | None) -> tuple[str, int]:
+    gateway.cli("user", "create", name)
+    if dollars is not None:
+        gateway.cli("user", "topup", name, dollars, "--reason", "e2e")
+    key = gateway.cli("key", "create", "--user", name).stdout.strip()
+    user_id = int(gateway.cli("user", "list").stdout.split(f"\t{name}\t")[0].split("\n")[-1])
+    return key, user_id
+
+
+def test_codex_with_no_money_stops_after_one_attempt_with_our_message(
+    gateway: Gateway, tmp_path: Path
+) -> None:
+    key, user_id = _new_key(gateway, "broke", None)
+    home = tmp_path / "codex-home"
+    write_codex_home(home, gateway.url, key)
+    started = time.monotonic()
+    run = run_codex(home, tmp_path / "work", "say hi")
+    assert run.returncode != 0
+    assert "Quota exceeded" in run.text  # Codex's words for insufficient_quota: no retry
+    rows = [r for r in gateway.logs() if r["user_id"] == user_id]
+    assert len(rows) == 1 and rows[0]["status"] == 429
+    assert rows[0]["error_code"] == "insufficient_quota"
+    assert time.monotonic() - started < 20
+
+
+def test_codex_over_its_rpm_waits_for_retry_after_then_succeeds(
+    gateway: Gateway, tmp_path: Path
+) -> None:
+    key, user_id = _new_key(gateway, "hasty", "5")
+    gateway.cli("key", "limits", key, "--rpm", "30")  # a burst of 30, then one per 2 s
+    time.sleep(1.0)  # the server picks the limit up on its next poll
+    burst = orjson.dumps({"model": "sim-model", "input": "burn", "stream": False})
+    for _ in range(30):  # use the whole burst up
+        post = urllib.request.Request(
+            gateway.url + "/v1/responses",
+            data=burst,
+            headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(post, timeout=10) as answer:
+            assert answer.status == 200
+    home = tmp_path / "codex-home"
+    write_codex_home(home, gateway.url, key)
+    run = run_codex(home, tmp_path / "work", "say hi after waiting")
+    assert run.returncode == 0, run.text
+    assert run.messages and "say hi after waiting" in run.messages[-1]
+    rows = [r for r in gateway.logs() if r["user_id"] == user_id][30:]
+    statuses = [r["status"] for r in rows]
+    assert 429 in statuses and statuses[-1] == 200  # refused with Retry-After, then let in
+    assert all(r["error_code"] in (None, "rate_limit_exceeded") for r in rows)

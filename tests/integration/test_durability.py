@@ -57,6 +57,20 @@ async def test_kill_9_loses_no_completed_request(tmp_path: Path) -> None:
             logged = {row[0] for row in db.execute("SELECT request_id FROM request_logs")}
         missing = [rid for rid in completed if rid not in logged]
         assert not missing, f"{len(missing)} of {len(completed)} completed requests lost"
+        with sqlite3.connect(gateway.data_dir / "fourk.db") as db:
+            charged = dict(
+                db.execute("SELECT request_id, COUNT(*) FROM ledger WHERE kind = 'charge' "
+                           "GROUP BY request_id").fetchall()
+            )  # fmt: skip
+            costs = dict(db.execute("SELECT request_id, cost FROM request_logs").fetchall())
+            balances = db.execute(
+                "SELECT u.balance, COALESCE(SUM(l.amount), 0) FROM users u "
+                "LEFT JOIN ledger l ON l.user_id = u.id GROUP BY u.id"
+            ).fetchall()
+        # every completed request charged exactly once, as its log row says; no money lost
+        assert all(charged.get(rid) == 1 and costs[rid] > 0 for rid in completed)
+        assert set(charged) <= set(costs)  # no charge without its log row
+        assert all(balance == total and balance >= 0 for balance, total in balances)
         # and the server starts again on the same data
         again = start_fourk(gateway.data_dir)
         again.stop()

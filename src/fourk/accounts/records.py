@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from fourk.limits.rules import Limits
+
 
 @dataclass(frozen=True, slots=True)
 class User:
@@ -17,6 +19,7 @@ class User:
     two_factor: bool = False
     last_login_at: datetime | None = None
     price_multiplier: int = 10_000  # basis points: 10_000 pays the list price
+    limits: Limits | None = None
 
     @property
     def is_active(self) -> bool:
@@ -39,6 +42,7 @@ class ApiKey:
     revoked_at: datetime | None
     created_at: datetime
     scope: str = "inference"  # or "manage": the management API only
+    limits: Limits | None = None
 
     def allows(self, model: str) -> bool:
         return self.models is None or model in self.models

@@ -26,19 +26,11 @@ log = logging.getLogger("fourk.billing")
 
 
 class Biller:
-    def __init__(
-        self,
-        wallet: Wallet,
-        ledger: Ledger,
-        directory: Directory,
-        output_reserve: int,
-        base_url: str,
-    ) -> None:
+    def __init__(self, wallet: Wallet, ledger: Ledger, directory: Directory, base_url: str) -> None:
         self._base_url = base_url  # the server's own address, when no public one is set
         self._wallet = wallet
         self._ledger = ledger
         self._directory = directory
-        self._output_reserve = output_reserve
         self._seen = 0  # the newest ledger row (other than charges) the wallet has
 
     async def start(self) -> None:
@@ -60,14 +52,13 @@ class Biller:
             await self._wallet.apply(deltas)
 
     async def reserve(
-        self, principal: Principal, model: str, body_size: int, output_cap: int | None
+        self, principal: Principal, model: str, body_size: int, output: int
     ) -> Hold | None:
-        """The hold for a request, None when its model is free; QuotaExceeded when the
-        balance cannot cover the worst case."""
+        """The hold for a request (`output`: tokens it may produce), None when its model is
+        free; QuotaExceeded when the balance cannot cover the worst case."""
         price = self._directory.price(model)
         if price is None:
             return None
-        output = output_cap if output_cap and output_cap > 0 else self._output_reserve
         user = principal.user
         amount = reservation(
             input_tokens_from_body(body_size), output, price, user.price_multiplier

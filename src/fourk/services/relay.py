@@ -17,9 +17,11 @@ from typing import Protocol
 
 import orjson
 
+from fourk.billing.estimate import input_tokens_from_body
 from fourk.billing.usage import Usage
 from fourk.billing.wallet import Hold
 from fourk.errors import FourkError, ModelNotFound
+from fourk.limits import Admission
 from fourk.protocols.client import ClientInfo
 from fourk.protocols.responses.request import ResponsesRequest, encode_request
 from fourk.protocols.responses.stream import (
@@ -35,6 +37,7 @@ from fourk.routing.select import order_candidates
 from fourk.services.authentication import Principal
 from fourk.services.billing import Biller
 from fourk.services.directory import Directory
+from fourk.services.limits_gate import LimitsGate
 from fourk.services.log_writer import LogWriter
 from fourk.services.upstream_attempts import Failures, final_error, open_first
 from fourk.settings import Settings
@@ -85,6 +88,7 @@ class Ticket:
     headers: Mapping[str, str]
     started: float
     hold: Hold | None = None  # money set aside until the request is settled
+    admission: Admission | None = None  # its place in the key's and user's limits
     usage: Usage | None = None  # as the upstream reported it
     sent_bytes: int = 0  # what went to the client, to bill a stream that lost its usage
     sent_events: int = 0
@@ -100,6 +104,7 @@ class Relay:
         writer: LogWriter,
         health: ChannelHealth,
         biller: Biller | None = None,
+        limits: LimitsGate | None = None,
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -109,6 +114,7 @@ class Relay:
         self._writer = writer
         self._health = health
         self._biller = biller
+        self._limits = limits
         self._rng = rng or random.Random()
         self._clock = clock
 
@@ -118,20 +124,16 @@ class Relay:
         row = self._row(ticket)
         try:
             return await self._relay(ticket, row, sink)
-        finally:
+        finally:  # ended without reaching _finish's settlement
             if self._biller is not None and ticket.hold is not None:
-                await self._biller.release(ticket.hold)  # ended without a charge
+                await self._biller.release(ticket.hold)
+            if self._limits is not None and ticket.admission is not None:
+                await self._limits.finish(ticket.admission, 0, 0)
 
     async def _relay(self, ticket: Ticket, row: LogRow, sink: ClientSink) -> Reply | None:
         try:
             candidates = self._candidates(ticket.principal, ticket.request.model)
-            if self._biller is not None:
-                ticket.hold = await self._biller.reserve(
-                    ticket.principal,
-                    ticket.request.model,
-                    len(ticket.request.raw),
-                    _output_cap(ticket.request.body),
-                )
+            await self._admit(ticket)
             opened, failures = await open_first(
                 candidates[: self._settings.max_attempts],
                 self._providers,
@@ -156,6 +158,18 @@ class Relay:
             return await self._whole(ticket, row, opened.reply)
         await self._stream(ticket, row, opened.reply, opened.first_chunk, sink)
         return None
+
+    async def _admit(self, ticket: Ticket) -> None:
+        """Money first (the worst case set aside), then the key's and user's limits."""
+        output = _output_cap(ticket.request.body) or self._settings.output_reserve
+        if self._biller is not None:
+            ticket.hold = await self._biller.reserve(
+                ticket.principal, ticket.request.model, len(ticket.request.raw), output
+            )
+        if self._limits is not None:
+            tokens = input_tokens_from_body(len(ticket.request.raw)) + output
+            spend = ticket.hold.amount if ticket.hold is not None else 0
+            ticket.admission = await self._limits.admit(ticket.principal, tokens, spend)
 
     def _candidates(self, principal: Principal, model: str) -> list[Channel]:
         channels = self._directory.by_model.get(model, [])
@@ -351,12 +365,16 @@ class Relay:
             return
         streamed = (ticket.sent_bytes, ticket.sent_events)
         hold, ticket.hold = ticket.hold, None
+        admission, ticket.admission = ticket.admission, None
         size = len(ticket.request.raw)
         await self._biller.price(row, hold, ticket.principal, ticket.usage, size, streamed)
         try:
             await self._writer.write(row)  # the row, its charge and the balance, together
         finally:
             await self._biller.settle(hold, row.cost)
+            if self._limits is not None:
+                used = row.input_tokens + row.output_tokens
+                await self._limits.finish(admission, used, row.cost)
 
     @staticmethod
     def _apply_usage(row: LogRow, ticket: Ticket, usage: Usage | None) -> None:

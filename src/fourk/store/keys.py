@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from fourk.accounts.records import ApiKey
+from fourk.limits.codec import decode_limits
 from fourk.store.db import as_utc
 from fourk.store.meta import bump_config_version
 from fourk.store.tables import api_keys
@@ -28,6 +29,7 @@ def _key(row: Any) -> ApiKey:
         revoked_at=as_utc(row.revoked_at),
         created_at=as_utc(row.created_at) or datetime.now(UTC),
         scope=row.scope,
+        limits=decode_limits(row.limits),
     )
 
 
@@ -98,6 +100,14 @@ class Keys:
         async with self._engine.connect() as conn:
             value = await conn.scalar(select(api_keys.c.sealed).where(api_keys.c.id == key_id))
         return str(value) if value is not None else None
+
+    async def set_limits(self, key_id: int, limits: str | None) -> None:
+        """`limits` as encode_limits gives it (None: no limits)."""
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(api_keys).where(api_keys.c.id == key_id).values(limits=limits)
+            )
+            await bump_config_version(conn)
 
     async def revoke(self, key_id: int) -> bool:
         async with self._engine.begin() as conn:

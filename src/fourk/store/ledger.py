@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from fourk.store.db import as_utc
@@ -123,6 +124,28 @@ class Ledger:
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [_entry(row) for row in rows]
+
+    async def spent(
+        self, column: str, ids: list[int], day_start: datetime, month_start: datetime
+    ) -> dict[int, tuple[int, int, int]]:
+        """Charges per key (`column` "key_id") or user ("user_id") among `ids`:
+        {id: (today, this month, all time)} in micro-dollars."""
+        if not ids:
+            return {}
+        owner = ledger.c[column]
+        spend = -ledger.c.amount
+
+        def since(start: datetime) -> Any:
+            return func.coalesce(func.sum(case((ledger.c.created_at >= start, spend))), 0)
+
+        query = (
+            select(owner, since(day_start), since(month_start), func.sum(spend))
+            .where(ledger.c.kind == CHARGE, owner.in_(ids))
+            .group_by(owner)
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return {row[0]: (int(row[1]), int(row[2]), int(row[3] or 0)) for row in rows}
 
     async def mismatches(self) -> dict[int, tuple[int, int]]:
         """Users whose balance differs from their ledger's sum: {id: (balance, sum)}."""

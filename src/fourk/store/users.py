@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from fourk.accounts.records import User
+from fourk.limits.codec import decode_limits
 from fourk.store.db import as_utc
 from fourk.store.invites import Invites
 from fourk.store.meta import bump_config_version
@@ -37,6 +38,7 @@ def user_from_row(row: Any) -> User:
         two_factor=m[users.c.totp_sealed] is not None,
         last_login_at=as_utc(m[users.c.last_login_at]),
         price_multiplier=m[users.c.price_multiplier],
+        limits=decode_limits(m[users.c.limits]),
     )
 
 
@@ -84,6 +86,14 @@ class Users:
 
     async def set_role(self, user_id: int, role: str) -> None:
         await self._update(user_id, role=role)
+
+    async def set_limits(self, user_id: int, limits: str | None) -> None:
+        """`limits` as encode_limits gives it (None: no limits)."""
+        await self._update(user_id, limits=limits)
+
+    async def set_price_multiplier(self, user_id: int, points: int) -> None:
+        """Basis points: 10_000 pays the list price."""
+        await self._update(user_id, price_multiplier=points)
 
     async def set_display_name(self, user_id: int, name: str | None) -> None:
         await self._update(user_id, display_name=name)
