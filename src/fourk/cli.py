@@ -13,6 +13,7 @@ import re
 import socket
 import sys
 from collections.abc import Awaitable, Callable
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,10 +21,17 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from fourk.billing.pricing import format_dollars, parse_dollars
+from fourk.billing.default_prices import DEFAULT_PRICES
+from fourk.billing.pricing import Price, format_dollars, parse_dollars
 from fourk.codex.config import render_auth_json, render_config_toml
+from fourk.limits.codec import encode_limits
+from fourk.limits.rules import Limits
 from fourk.server import run_server
 from fourk.services import accounts, bootstrap, channels
+from fourk.services.money_admin import check_model_name
+from fourk.services.price_list import parse_price, price_rows
+from fourk.services.redemption import create_batch
+from fourk.services.redemption_code import BatchRequest
 from fourk.services.site import SiteConfig
 from fourk.services.store_bundle import DataDirMissing, Store, open_store
 from fourk.settings import Settings
@@ -194,6 +202,46 @@ def migrate(data_dir: Path | None) -> None:
 # ---- users ----------------------------------------------------------------------------------
 
 
+def limit_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--rpm, --tpm, --concurrency, --spend-day/--spend-month/--spend-total and --clear."""
+    options = [
+        click.option("--rpm", type=click.IntRange(min=1), help="Requests per minute."),
+        click.option("--tpm", type=click.IntRange(min=1), help="Tokens per minute."),
+        click.option("--concurrency", type=click.IntRange(min=1), help="Requests at a time."),
+        click.option("--spend-day", help="Dollars per UTC day, e.g. 5 or 2.50."),
+        click.option("--spend-month", help="Dollars per UTC month."),
+        click.option("--spend-total", help="Dollars in all."),
+        click.option("--clear", is_flag=True, help="Remove every limit first."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _limits_from(current: Limits | None, clear: bool, values: dict[str, Any]) -> Limits | None:
+    base = {} if clear or current is None else asdict(current)
+    for name in ("rpm", "tpm", "concurrency"):
+        if values.get(name) is not None:
+            base[name] = values[name]
+    for name in ("spend_day", "spend_month", "spend_total"):
+        if values.get(name) is not None:
+            base[name] = parse_dollars(values[name])
+    chosen = {k: v for k, v in base.items() if v is not None}
+    return Limits(**chosen) if chosen else None
+
+
+def _describe_limits(limits: Limits | None) -> str:
+    if limits is None:
+        return "no limits"
+    parts = [f"{k}={v}" for k, v in asdict(limits).items() if v is not None and "spend" not in k]
+    parts += [
+        f"{k}={format_dollars(v)}"
+        for k, v in asdict(limits).items()
+        if v is not None and "spend" in k
+    ]
+    return ", ".join(parts)
+
+
 @main.group()
 def user() -> None:
     """Manage users."""
@@ -251,6 +299,19 @@ async def user_topup(store: Store, username: str, amount: str, reason: str) -> N
 async def user_deduct(store: Store, username: str, amount: str, reason: str) -> None:
     """Take AMOUNT dollars off a user's balance (never below zero)."""
     await _change_balance(store, username, amount, reason, "deduct")
+
+
+@user.command("limits")
+@click.argument("username")
+@limit_options
+@data_dir_option
+@with_store
+async def user_limits(store: Store, username: str, clear: bool, **values: Any) -> None:
+    """Set a user's limits over all their keys; options not given stay as they are."""
+    found = await accounts.find_user(store, username)
+    limits = _limits_from(found.limits, clear, values)
+    await store.users.set_limits(found.id, encode_limits(limits))
+    click.echo(f"{found.username}: {_describe_limits(limits)}.")
 
 
 async def _change_balance(store: Store, username: str, amount: str, reason: str, kind: str) -> None:
@@ -347,6 +408,19 @@ async def key_revoke(store: Store, ident: str) -> None:
     if not await store.keys.revoke(found.id):
         raise click.ClickException(f"key {found.id} was already revoked")
     click.echo(f"Revoked key {found.id} ({found.prefix}…).", err=True)
+
+
+@key.command("limits")
+@click.argument("ident")
+@limit_options
+@data_dir_option
+@with_store
+async def key_limits(store: Store, ident: str, clear: bool, **values: Any) -> None:
+    """Set a key's limits (by id or prefix); options not given stay as they are."""
+    found = await accounts.find_key(store, ident)
+    limits = _limits_from(found.limits, clear, values)
+    await store.keys.set_limits(found.id, encode_limits(limits))
+    click.echo(f"Key {found.id} ({found.prefix}…): {_describe_limits(limits)}.")
 
 
 # ---- channels -------------------------------------------------------------------------------
@@ -558,4 +632,108 @@ def _upstream_secret(api_key_env: str | None, no_api_key: bool) -> str | None:
         return str(value) or None
     raise click.ClickException(
         "give the upstream key with --api-key-env VAR (or --no-api-key for an upstream without one)"
+    )
+
+
+# ---- money: redemption codes and prices ------------------------------------------------------
+
+
+@main.group()
+def code() -> None:
+    """Manage redemption codes."""
+
+
+@code.command("create")
+@click.option("--count", type=click.IntRange(1, 1000), default=1, show_default=True)
+@click.option("--value", required=True, help="Dollars each code is worth, e.g. 10 or 2.50.")
+@click.option("--expires", default=None, help="When they stop working: 30d, 12h or 2027-01-31.")
+@click.option("--batch", "label", default="", help="A label for the batch (default: the time).")
+@data_dir_option
+@with_store
+async def code_create(
+    store: Store, count: int, value: str, expires: str | None, label: str
+) -> None:
+    """Make a batch of codes and print them (one per line on stdout, shown this once)."""
+    wanted = BatchRequest(count=count, amount=parse_dollars(value), label=label)
+    made = await create_batch(store, None, wanted, expires_at=parse_expiry(expires))
+    until = f", expiring {made.expires_at:%Y-%m-%d %H:%M} UTC" if made.expires_at else ""
+    click.echo(
+        f"Batch '{made.label}': {len(made.codes)} codes of {format_dollars(made.amount)}{until}. "
+        "They are shown this once:",
+        err=True,
+    )
+    for new in made.codes:
+        click.echo(new)
+
+
+@code.command("list")
+@click.option("--batch", "label", default=None, help="Show this batch's codes.")
+@data_dir_option
+@with_store
+async def code_list(store: Store, label: str | None) -> None:
+    """List batches (label, value, codes, redeemed, expiry) or one batch's codes."""
+    if label is None:
+        for b in await store.redemption_codes.batches(datetime.now(UTC)):
+            until = b.expires_at.isoformat() if b.expires_at else "-"
+            money = format_dollars(b.amount)
+            click.echo(f"{b.batch}\t{money}\t{b.count}\t{b.redeemed} redeemed\t{until}")
+        return
+    for c in await store.redemption_codes.in_batch(label):
+        who = c.redeemed_by_name or (f"#{c.redeemed_by}" if c.redeemed_by else "-")
+        when = c.redeemed_at.isoformat() if c.redeemed_at else "-"
+        click.echo(f"#{c.id}\t{format_dollars(c.amount)}\t{who}\t{when}")
+
+
+@main.group()
+def price() -> None:
+    """Manage model prices (dollars per million tokens)."""
+
+
+@price.command("set")
+@click.argument("model")
+@click.option("--input", "input_", required=True, help="Input, e.g. 1.25.")
+@click.option("--cached", default="", help="Cached input (default: the input price).")
+@click.option("--output", required=True, help="Output (reasoning is billed as output).")
+@click.option("--cache-write", default=None, help="Cache writes (default: as input).")
+@data_dir_option
+@with_store
+async def price_set(
+    store: Store, model: str, input_: str, cached: str, output: str, cache_write: str | None
+) -> None:
+    """Set a model's price; running servers bill the next request at it."""
+    new = parse_price(input_, cached, output, cache_write)
+    await store.prices.put(check_model_name(model), new)
+    click.echo(f"{model.strip()}: {_describe_price(new)}.", err=True)
+
+
+@price.command("reset")
+@click.argument("model")
+@data_dir_option
+@with_store
+async def price_reset(store: Store, model: str) -> None:
+    """Drop your price for MODEL: the shipped default (if any) applies again."""
+    if model not in await store.prices.all():
+        raise click.ClickException(f"there is no price of yours for {model}")
+    await store.prices.delete(model)
+    click.echo(f"{model}: your price is gone.", err=True)
+
+
+@price.command("list")
+@data_dir_option
+@with_store
+async def price_list(store: Store) -> None:
+    """Every served model and priced model: price, and where it comes from."""
+    served = {m for row in await store.channels.all() if row.enabled for m in row.models}
+    rows = price_rows(served, await store.prices.all(), DEFAULT_PRICES, {})
+    for row in rows:
+        what = _describe_price(row.price) if row.price else "no price: free"
+        where = row.source or "-"
+        click.echo(f"{row.model}\t{what}\t{where}\t{'served' if row.served else 'not served'}")
+
+
+def _describe_price(value: Price) -> str:
+    write = format_dollars(value.cache_write) if value.cache_write is not None else "as input"
+    return (
+        f"input {format_dollars(value.input)}, cached {format_dollars(value.cached_input)}, "
+        f"output {format_dollars(value.output)}, cache write {write} per million tokens"
     )

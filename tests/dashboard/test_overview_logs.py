@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
@@ -15,6 +14,7 @@ from aiohttp import web
 from fourk.api.context import SERVICES
 from fourk.dashboard.activity import fill_days, headline, totals_since, window_days
 from fourk.dashboard.charts import bar_chart, compact, nice_ceiling
+from fourk.dashboard.i18n import Catalogs
 from fourk.dashboard.use_key import SYSTEMS
 from fourk.store.db import create_engine, migrate
 from fourk.store.log_reader import DayTotals, LogQuery, LogReader
@@ -275,11 +275,11 @@ async def test_overview_numbers_charts_and_last_requests(tmp_path: Path) -> None
         tokens = sum(r.input_tokens + r.output_tokens for r in month)
         assert f'title="{tokens:,}"' in page
         assert stat(page, "success") == "80.0%"  # 4 of the 5 requests in the window worked
-        assert page.count('<g class="day">') == 90  # 30 days × 3 charts
+        assert page.count('<g class="day">') == 120  # 30 days × 4 charts (spend too)
         assert f"<title>{today.isoformat()}: 4 requests</title>" in page
         assert f"<title>{today.isoformat()}: 1 errors</title>" in page
         assert f"{today.isoformat()}: 400 input tokens, 40 output tokens" in page
-        assert 'id="spend-placeholder"' in page and "$" not in page
+        assert 'id="chart-spend"' in page and 'id="spend-placeholder"' not in page
         assert 'href="/logs/fail"' in page and 'href="/logs/long-ago"' in page  # last 10
         assert "not-mine" not in page
         assert "7,777" not in page
@@ -389,7 +389,7 @@ def template_strings() -> set[str]:
 
 
 def test_every_string_of_these_pages_has_a_chinese_translation() -> None:
-    catalog = json.loads((TEMPLATES.parent / "locales" / "zh.json").read_text(encoding="utf-8"))
+    catalog = Catalogs().strings("zh")  # every area's catalog (zh.json, zh.money.json, …)
     strings = template_strings()
     assert len(strings) > 100
     assert sorted(strings - catalog.keys()) == []

@@ -22,6 +22,8 @@ class Headline:
     output_tokens_month: int
     requests_window: int  # in the last WINDOW_DAYS days
     errors_window: int
+    spend_today: int = 0  # micro-dollars
+    spend_month: int = 0
 
     @property
     def tokens_month(self) -> int:
@@ -62,4 +64,6 @@ def headline(totals: Sequence[DayTotals], today: date, days: int = WINDOW_DAYS) 
         output_tokens_month=sum(t.output_tokens for t in month),
         requests_window=sum(t.requests for t in window),
         errors_window=sum(t.errors for t in window),
+        spend_today=sum(t.cost for t in totals if t.day == today),
+        spend_month=sum(t.cost for t in month),
     )

@@ -7,9 +7,10 @@ and a few date labels. The template draws them and gives every day a <title> too
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 WIDTH = 480
 HEIGHT = 160
@@ -92,8 +93,21 @@ def compact(number: float) -> str:
     return f"{number:g}"
 
 
-def bar_chart(days: Sequence[date], series: Sequence[Sequence[int]]) -> Chart:
-    """Stacked bars, one per day; `series[i][d]` is series i's value on days[d]."""
+def compact_dollars(micro: float) -> str:
+    """Micro-dollars for an axis: 2_500_000 → $2.5, 50_000 → $0.05, 1.5e9 → $1.5k."""
+    dollars = Decimal(int(micro)).scaleb(-6)
+    if abs(dollars) >= 1000:
+        return "$" + compact(float(dollars))
+    return "$" + format(dollars.normalize(), "f")
+
+
+def bar_chart(
+    days: Sequence[date],
+    series: Sequence[Sequence[int]],
+    label: Callable[[float], str] = compact,
+) -> Chart:
+    """Stacked bars, one per day; `series[i][d]` is series i's value on days[d]. `label`
+    writes the y axis' values (money charts pass a formatter of micro-dollars)."""
     totals = [sum(values[d] for values in series) for d in range(len(days))]
     top = nice_ceiling(max(totals, default=0))
     plot_height = HEIGHT - TOP - BOTTOM
@@ -129,7 +143,7 @@ def bar_chart(days: Sequence[date], series: Sequence[Sequence[int]]) -> Chart:
         baseline=baseline,
         bars=tuple(bars),
         ticks=tuple(
-            Tick(round(baseline - share * plot_height, 2), compact(top * share))
+            Tick(round(baseline - share * plot_height, 2), label(top * share))
             for share in (0, 0.5, 1)
             if float(top * share).is_integer()
         ),

@@ -12,6 +12,7 @@ from aiohttp import web
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from fourk.api.context import SERVICES
+from fourk.billing.pricing import format_dollars
 from fourk.dashboard.i18n import COOKIE as LANGUAGE_COOKIE
 from fourk.dashboard.i18n import LANGUAGES, Catalogs, pick_language
 from fourk.dashboard.session import SESSION, pre_session_token, prefix_of
@@ -28,6 +29,7 @@ class Pages:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        self.env.filters["dollars"] = format_dollars  # micro-dollars → "$1.25"
         self.catalogs = Catalogs()
 
     def context(self, request: web.Request, **values: Any) -> dict[str, Any]:

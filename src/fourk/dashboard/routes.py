@@ -9,7 +9,7 @@ from aiohttp import web
 
 from fourk.api.manage import add_manage_routes
 from fourk.dashboard.render import PAGES, Pages
-from fourk.dashboard.views import account, admin, auth, keys, logs, overview
+from fourk.dashboard.views import account, admin, auth, billing, keys, logs, overview
 
 STATIC = Path(__file__).parent / "static"
 
@@ -30,6 +30,7 @@ def add_dashboard_routes(app: web.Application) -> None:
     r.add_get("/keys/{key_id}/use", keys.use_key_dialog, name="dash:keys-use")
     admin.add_routes(r)
     logs.add_routes(r)
+    billing.add_routes(r)
     account.add_routes(r)
     add_manage_routes(app)
     r.add_static("/static", STATIC, name="static", append_version=False)

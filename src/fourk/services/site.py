@@ -7,7 +7,10 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 from urllib.parse import urlsplit
 
+from fourk.billing.pricing import InvalidAmount, parse_dollars
+
 SIGNUP_MODES = ("open", "invite", "closed")
+MAX_INITIAL_CREDIT = 1_000_000 * 1_000_000  # micro-dollars
 
 
 class InvalidSetting(ValueError):
@@ -48,6 +51,9 @@ def check_site_change(changes: Mapping[str, Any]) -> dict[str, Any]:
     for name, value in changes.items():
         if name not in names:
             raise InvalidSetting(f"unknown setting {name!r}")
+        if name == "initial_credit":
+            out[name] = check_credit(value)
+            continue
         if not isinstance(value, str):
             raise InvalidSetting(f"{name} must be text")
         out[name] = value.strip()
@@ -60,6 +66,23 @@ def check_site_change(changes: Mapping[str, Any]) -> dict[str, Any]:
     if "initial_language" in out and out["initial_language"] not in ("en", "zh"):
         raise InvalidSetting("The language must be en or zh.")
     return out
+
+
+def check_credit(value: Any) -> int:
+    """A new account's credit: dollars as text ("5", "2.50"; empty is none) or an integer
+    of micro-dollars (what the settings answer shows)."""
+    if isinstance(value, str):
+        try:
+            micro = parse_dollars(value) if value.strip() else 0
+        except InvalidAmount as exc:
+            raise InvalidSetting(f"Initial credit: {exc}") from None
+    elif isinstance(value, int) and not isinstance(value, bool):
+        micro = value
+    else:
+        raise InvalidSetting('initial_credit must be dollars as text (e.g. "5.00")')
+    if not 0 <= micro <= MAX_INITIAL_CREDIT:
+        raise InvalidSetting("The initial credit must be between $0 and $1,000,000.")
+    return micro
 
 
 def _check_base_url(url: str) -> str:

@@ -21,6 +21,7 @@ from fourk.store.logs import RequestLogs
 from fourk.store.models_catalog import ModelsCatalog
 from fourk.store.prices import Prices
 from fourk.store.recovery_codes import RecoveryCodes
+from fourk.store.redemption_codes import RedemptionCodes
 from fourk.store.sessions import Sessions
 from fourk.store.site import SiteSettingsStore
 from fourk.store.users import Users
@@ -47,6 +48,7 @@ class Store:
     recovery_codes: RecoveryCodes
     models: ModelsCatalog
     channel_stats: ChannelStatsReader
+    redemption_codes: RedemptionCodes
 
 
 def build_store(engine: AsyncEngine, sealer: Sealer) -> Store:
@@ -66,6 +68,7 @@ def build_store(engine: AsyncEngine, sealer: Sealer) -> Store:
         recovery_codes=RecoveryCodes(engine),
         models=ModelsCatalog(engine),
         channel_stats=ChannelStatsReader(engine),
+        redemption_codes=RedemptionCodes(engine),
     )
 
 

@@ -104,6 +104,7 @@ class DayTotals:
     input_tokens: int
     cached_tokens: int
     output_tokens: int
+    cost: int = 0  # micro-dollars charged
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,7 +228,7 @@ class LogReader:
         return _entry(row) if row else None
 
     async def daily_totals(self, user_id: int, since: datetime) -> list[DayTotals]:
-        """Requests, errors and tokens per UTC day from `since` on, oldest first; days
+        """Requests, errors, tokens and cost per UTC day from `since` on, oldest first; days
         without requests are left out."""
         c = request_logs.c
         day = _day_expression(self._engine.dialect.name).label("day")
@@ -239,6 +240,7 @@ class LogReader:
                 func.sum(c.input_tokens),
                 func.sum(c.cached_tokens),
                 func.sum(c.output_tokens),
+                func.sum(c.cost),
             )
             .where(c.user_id == user_id, c.created_at >= since)
             .group_by(day)

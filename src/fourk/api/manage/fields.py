@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from fourk.billing.pricing import InvalidAmount, parse_dollars
 from fourk.errors import InvalidRequest
 
 _MISSING = object()
@@ -71,3 +72,18 @@ class Fields:
         if value is not None and not isinstance(value, dict):
             raise InvalidRequest(f"'{name}' must be an object.", param=name)
         return value
+
+    def money(self, name: str, *, required: bool = False) -> int | None:
+        """Micro-dollars: an integer as is, or dollars as text ("2.50", exact)."""
+        value = self._get(name, required)
+        if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+            return value
+        if not isinstance(value, str):
+            raise InvalidRequest(
+                f"'{name}' must be micro-dollars (an integer) or dollars as text, e.g. \"2.50\".",
+                param=name,
+            )
+        try:
+            return parse_dollars(value)
+        except InvalidAmount as exc:
+            raise InvalidRequest(f"'{name}': {exc}", param=name) from None

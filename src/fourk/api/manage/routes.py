@@ -3,7 +3,17 @@ are both made from it."""
 
 from __future__ import annotations
 
-from fourk.api.manage import channels, me, models, openapi, site, users
+from fourk.api.manage import (
+    channels,
+    me,
+    models,
+    money,
+    openapi,
+    prices,
+    redemption,
+    site,
+    users,
+)
 from fourk.api.manage.spec import INT_PATTERN, Query, Route
 
 _USER_ID = "{user_id:" + INT_PATTERN + "}"
@@ -18,6 +28,11 @@ _PAGE = (
     Query("offset", "integer", "skip this many"),
 )
 
+_LEDGER_PAGE = (
+    Query("before", "integer", "entries older than this id (the last page's next_before)"),
+    Query("limit", "integer", "at most this many (default 50, at most 200)"),
+)
+
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/openapi.json", "api:openapi", openapi.openapi_json, "public", "meta",
           "This document."),
@@ -30,6 +45,15 @@ ROUTES: tuple[Route, ...] = (
           body="KeyCreate", answer="NewKey", status=201),
     Route("POST", f"/api/me/keys/{_KEY_ID}/revoke", "api:me-keys-revoke", me.revoke_key,
           "user", "me", "Revoke one of my keys (another user's id is 404).", answer="Key"),
+    Route("GET", "/api/me/balance", "api:me-balance", money.my_balance, "user", "me",
+          "My balance in micro-dollars.", answer="Balance"),
+    Route("GET", "/api/me/ledger", "api:me-ledger", money.my_ledger, "user", "me",
+          "Every change to my balance, newest first; page with ?before=next_before.",
+          answer="LedgerPage", query=_LEDGER_PAGE),
+    Route("POST", "/api/me/redeem", "api:me-redeem", money.redeem, "user", "me",
+          "Redeem a code once: its value goes to my balance. Unknown, used (409) and expired "
+          "codes are refused; wrong guesses are throttled (429 with Retry-After).",
+          body="Redeem", answer="Redeemed"),
     # users
     Route("GET", "/api/users", "api:users", users.list_users, "admin", "users",
           "List or search users.", answer="User", many=True, query=_PAGE),
@@ -46,6 +70,32 @@ ROUTES: tuple[Route, ...] = (
           users.reset_password, "admin", "users",
           "Set a generated one-time password (in the answer) and end their sessions.",
           answer="UserWithPassword"),
+    Route("POST", f"/api/users/{_USER_ID}/balance", "api:user-balance",
+          money.change_user_balance, "admin", "money",
+          "Top up or deduct (never below zero) with a reason; the caller is recorded.",
+          body="BalanceChange", answer="Balance"),
+    # money
+    Route("GET", "/api/ledger", "api:ledger", money.all_ledger, "admin", "money",
+          "Every user's ledger entries, newest first.", answer="LedgerPage",
+          query=(Query("user_id", "integer", "only this user's"), *_LEDGER_PAGE)),
+    Route("GET", "/api/prices", "api:prices", prices.list_prices, "admin", "money",
+          "Every served model's price and where it comes from (null: free).",
+          answer="PriceRow", many=True),
+    Route("GET", f"/api/prices/{_MODEL}", "api:price", prices.get_price, "admin", "money",
+          "One model's price.", answer="PriceRow"),
+    Route("PUT", f"/api/prices/{_MODEL}", "api:price-put", prices.put_price, "admin", "money",
+          "Set a model's price (per million tokens); the next request is billed at it.",
+          body="PriceSet", answer="PriceRow"),
+    Route("DELETE", f"/api/prices/{_MODEL}", "api:price-delete", prices.delete_price,
+          "admin", "money", "Drop the operator's price: the shipped default (if any) applies.",
+          answer="Deleted"),
+    Route("GET", "/api/redemption-codes", "api:redemption-codes", redemption.list_batches,
+          "admin", "money", "Batches of codes with redeemed counts; ?batch= adds its codes.",
+          answer="CodeBatches", query=(Query("batch", "string", "one batch's label"),)),
+    Route("POST", "/api/redemption-codes", "api:redemption-codes-create",
+          redemption.make_batch, "admin", "money",
+          "Make a batch of codes; the codes are in the answer, this once.",
+          body="CodeBatchCreate", answer="NewCodeBatch", status=201),
     # channels
     Route("GET", "/api/channels", "api:channels", channels.list_channels, "admin",
           "channels", "List channels with their health.", answer="Channel", many=True),

@@ -134,6 +134,7 @@ def _site_schemas() -> dict[str, Schema]:
         "default_review_model": {"type": "string"},
         "initial_language": _enum("en", "zh"),
     }
+    credit = "a new account's balance: micro-dollars, or dollars as text in a change"
     model = {
         "alias_of": {**_TEXT_OR_NULL, "description": "routes as this model"},
         "visible": {"type": "boolean"},
@@ -141,8 +142,12 @@ def _site_schemas() -> dict[str, Schema]:
         "position": _int("lower comes first"),
     }
     return {
-        "Settings": _obj(effective_base_url={"type": "string"}, **settings),
-        "SettingsPatch": _obj(**settings),
+        "Settings": _obj(
+            effective_base_url={"type": "string"},
+            initial_credit={**_MICRO, "description": credit},
+            **settings,
+        ),
+        "SettingsPatch": _obj(initial_credit={**_MONEY_IN, "description": credit}, **settings),
         "Model": _obj(
             name={"type": "string"},
             channels=_TEXTS,
@@ -164,6 +169,112 @@ def _site_schemas() -> dict[str, Schema]:
     }
 
 
+_MICRO: Schema = {"type": "integer", "description": "micro-dollars (1_000_000 is $1)"}
+_MONEY_IN: Schema = {
+    "type": ["integer", "string"],
+    "description": 'micro-dollars as an integer, or dollars as text ("2.50")',
+}
+
+
+def _money_schemas() -> dict[str, Schema]:
+    entry = _obj(
+        id=_int(),
+        user_id=_int(),
+        amount={**_MICRO, "description": "micro-dollars; negative takes money away"},
+        kind=_enum("charge", "topup", "deduct", "redeem", "initial"),
+        reason=_TEXT_OR_NULL,
+        request_id=_TEXT_OR_NULL,
+        key_id={"type": ["integer", "null"]},
+        actor_id={"type": ["integer", "null"], "description": "who made a manual change"},
+        created_at=_TIME,
+    )
+    price = {
+        "type": ["object", "null"],
+        "properties": {
+            "input": _MICRO,
+            "cached_input": _MICRO,
+            "output": _MICRO,
+            "cache_write": {"type": ["integer", "null"], "description": "null: billed as input"},
+        },
+        "description": "micro-dollars per million tokens; null: no price (free)",
+    }
+    balance = {"user_id": _int(), "balance": _MICRO, "display": {"type": "string"}}
+    return {
+        "Balance": _obj(**balance),
+        "LedgerPage": _obj(
+            data={"type": "array", "items": entry},
+            next_before={"type": ["integer", "null"], "description": "?before= for the next page"},
+        ),
+        "Redeem": _obj("code", code={"type": "string"}),
+        "Redeemed": _obj(amount=_MICRO, **balance),
+        "BalanceChange": _obj(
+            "kind",
+            "amount",
+            "reason",
+            kind=_enum("topup", "deduct"),
+            amount=_MONEY_IN,
+            reason={"type": "string"},
+        ),
+        "PriceRow": _obj(
+            model={"type": "string"},
+            price=price,
+            source={"type": ["string", "null"], "enum": ["operator", "default", "alias", None]},
+            default=price,
+            served={"type": "boolean"},
+            alias_of=_TEXT_OR_NULL,
+        ),
+        "PriceSet": _obj(
+            "input",
+            "output",
+            input=_MONEY_IN,
+            cached_input={**_MONEY_IN, "description": "default: input"},
+            output=_MONEY_IN,
+            cache_write={**_MONEY_IN, "description": "default: as input"},
+        ),
+        **_code_schemas(),
+    }
+
+
+def _code_schemas() -> dict[str, Schema]:
+    batch = _obj(
+        batch={"type": "string"},
+        amount=_MICRO,
+        count=_int(),
+        redeemed=_int(),
+        expired=_int("not redeemed and past expiry"),
+        created_at=_TIME,
+        expires_at=_TIME,
+    )
+    code = _obj(
+        id=_int(),
+        amount=_MICRO,
+        expires_at=_TIME,
+        created_at=_TIME,
+        redeemed_by={"type": ["integer", "null"]},
+        redeemed_by_name=_TEXT_OR_NULL,
+        redeemed_at=_TIME,
+    )
+    return {
+        "CodeBatches": _obj(
+            data={"type": "array", "items": batch},
+            codes={"type": "array", "items": code, "description": "with ?batch= only"},
+        ),
+        "CodeBatchCreate": _obj(
+            "amount",
+            count=_int("1 to 1000 (default 1)"),
+            amount=_MONEY_IN,
+            expires_in_days=_int("omit for codes that do not expire"),
+            batch={"type": "string", "description": "a label (default: the time)"},
+        ),
+        "NewCodeBatch": _obj(
+            batch={"type": "string"},
+            amount=_MICRO,
+            expires_at=_TIME,
+            codes={**_TEXTS, "description": "shown this once; only digests are stored"},
+        ),
+    }
+
+
 def components() -> dict[str, Schema]:
     error = _obj(
         message={"type": "string"},
@@ -177,4 +288,5 @@ def components() -> dict[str, Schema]:
         **_key_schemas(),
         **_channel_schemas(),
         **_site_schemas(),
+        **_money_schemas(),
     }

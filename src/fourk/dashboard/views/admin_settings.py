@@ -1,5 +1,5 @@
-"""Operator → Settings: site name, public base URL, sign-up mode, first language; invite
-codes; management tokens for scripts (each shown once)."""
+"""Operator → Settings: site name, public base URL, sign-up mode, first language, new
+accounts' credit; invite codes; management tokens for scripts (each shown once)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from fourk.services.manage_tokens import all_tokens, create_token, revoke_token
 from fourk.services.site import SIGNUP_MODES
 from fourk.services.site_admin import change_site
 
-SITE_FIELDS = ("site_name", "public_base_url", "signup_mode", "initial_language")
+SITE_FIELDS = ("site_name", "public_base_url", "signup_mode", "initial_language", "initial_credit")
 
 
 def add_routes(router: web.UrlDispatcher) -> None:

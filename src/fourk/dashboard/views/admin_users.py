@@ -1,5 +1,6 @@
 """Operator → Users: search, disable or enable, make or remove admins, and "adjust" one user
-(display name, a generated one-time password)."""
+(display name, a generated one-time password, a top-up or deduction with a reason, their
+price multiplier)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,18 @@ from aiohttp import web
 
 from fourk.api.context import SERVICES
 from fourk.api.manage.errors import Conflict
+from fourk.billing.pricing import parse_dollars
 from fourk.dashboard.render import render
 from fourk.dashboard.session import admin_required, current_user, see_other
 from fourk.dashboard.views.admin_form import attempt, page_status, read_form
+from fourk.dashboard.views.billing import KIND_LABELS
 from fourk.errors import FourkError
+from fourk.services.money_admin import change_balance, set_multiplier
+from fourk.services.price_list import format_percent, parse_percent
 from fourk.services.user_admin import UserAdmin, UserPatch
 
 PAGE_SIZE = 100
+RECENT_ENTRIES = 10
 
 
 def add_routes(router: web.UrlDispatcher) -> None:
@@ -28,6 +34,14 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_post("/admin/users/{user_id:\\d+}/name", name_action, name="dash:admin-user-name")
     router.add_post(
         "/admin/users/{user_id:\\d+}/password", password_action, name="dash:admin-user-password"
+    )
+    router.add_post(
+        "/admin/users/{user_id:\\d+}/balance", balance_action, name="dash:admin-user-balance"
+    )
+    router.add_post(
+        "/admin/users/{user_id:\\d+}/multiplier",
+        multiplier_action,
+        name="dash:admin-user-multiplier",
     )
 
 
@@ -94,13 +108,18 @@ async def _user(
     done: str | None = None,
 ) -> web.Response:
     person, missing = await attempt(_admin(request).get(_user_id(request)))
-    if missing:
-        raise web.HTTPNotFound(text=missing.message)
+    if missing or person is None:
+        raise web.HTTPNotFound(text=missing.message if missing else "no such user")
+    ledger = request.app[SERVICES].store.ledger
     return render(
         request,
         "admin/user.html",
         status=page_status(request, error),
         person=person,
+        balance=await ledger.balance(person.id),
+        entries=await ledger.history(person.id, limit=RECENT_ENTRIES),
+        kinds=KIND_LABELS,
+        multiplier=format_percent(person.price_multiplier),
         password=password,
         done=done,
         error=error.message if error else None,
@@ -132,3 +151,38 @@ async def password_action(request: web.Request) -> web.StreamResponse:
     if error or result is None:
         return await _user(request, error=error)
     return await _user(request, password=result[1])
+
+
+@admin_required
+async def balance_action(request: web.Request) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    form = await read_form(request)
+    me = current_user(request)
+    assert me is not None  # admin_required ran
+
+    async def change() -> int:
+        amount = parse_dollars(form.text("amount")) if form.text("amount") else 0
+        return await change_balance(
+            services.store, services.biller, _user_id(request), form.text("kind"), amount,
+            form.text("reason"), me.id,
+        )  # fmt: skip
+
+    _, error = await attempt(change())
+    if error:
+        return await _user(request, error=error)
+    return see_other(request, f"/admin/users/{_user_id(request)}?done=balance")
+
+
+@admin_required
+async def multiplier_action(request: web.Request) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    form = await read_form(request)
+
+    async def change() -> None:
+        points = parse_percent(form.text("percent"))
+        await set_multiplier(services.store, services.directory, _user_id(request), points)
+
+    _, error = await attempt(change())
+    if error:
+        return await _user(request, error=error)
+    return see_other(request, f"/admin/users/{_user_id(request)}?done=multiplier")

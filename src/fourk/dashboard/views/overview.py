@@ -1,4 +1,5 @@
-"""The user's overview: requests, tokens and errors per day, headline numbers, last requests."""
+"""The user's overview: requests, tokens, errors and spend per day, headline numbers (the
+balance among them), last requests."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from aiohttp import web
 
 from fourk.api.context import SERVICES
 from fourk.dashboard.activity import WINDOW_DAYS, fill_days, headline, totals_since
-from fourk.dashboard.charts import bar_chart, compact
+from fourk.dashboard.charts import bar_chart, compact, compact_dollars
 from fourk.dashboard.render import render
 from fourk.dashboard.session import current_user, login_required
 from fourk.store.log_reader import LogQuery
@@ -38,6 +39,8 @@ async def overview_page(request: web.Request) -> web.StreamResponse:
             dates, [[d.input_tokens for d in days], [d.output_tokens for d in days]]
         ),
         errors_chart=bar_chart(dates, [[d.errors for d in days]]),
+        spend_chart=bar_chart(dates, [[d.cost for d in days]], compact_dollars),
+        balance=await store.ledger.balance(user.id),
         recent=recent.rows,
         key_names=keys,
         compact=compact,
