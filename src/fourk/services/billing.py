@@ -34,9 +34,14 @@ class Biller:
         self._seen = 0  # the newest ledger row (other than charges) the wallet has
 
     async def start(self) -> None:
-        """Check that every balance is its ledger's sum, then load the wallet."""
+        """Make every balance its ledger's sum (the ledger is the truth), then load the
+        wallet. Nothing else is left to clear after a crash: reservations live only in
+        memory, and a charge commits with its log row or not at all."""
         for user_id, (balance, total) in (await self._ledger.mismatches()).items():
-            log.error("user %s: balance %s differs from ledger sum %s", user_id, balance, total)
+            log.error(
+                "user %s: balance %s was not its ledger sum %s; repaired", user_id, balance, total
+            )
+            await self._ledger.set_balance_to_ledger(user_id)
         self._seen = await self._ledger.last_id()
         await self._wallet.load(await self._ledger.balances())
 

@@ -147,6 +147,17 @@ class Ledger:
             rows = (await conn.execute(query)).all()
         return {row[0]: (int(row[1]), int(row[2]), int(row[3] or 0)) for row in rows}
 
+    async def set_balance_to_ledger(self, user_id: int) -> int:
+        """Repair a balance from the ledger (the truth); returns the new balance."""
+        async with self._engine.begin() as conn:
+            total = await conn.scalar(
+                select(func.coalesce(func.sum(ledger.c.amount), 0)).where(
+                    ledger.c.user_id == user_id
+                )
+            )
+            await conn.execute(update(users).where(users.c.id == user_id).values(balance=total))
+        return int(total or 0)
+
     async def mismatches(self) -> dict[int, tuple[int, int]]:
         """Users whose balance differs from their ledger's sum: {id: (balance, sum)}."""
         sums = (
