@@ -13,7 +13,6 @@ import re
 import socket
 import sys
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,7 +24,7 @@ from fourk.billing.default_prices import DEFAULT_PRICES
 from fourk.billing.pricing import Price, format_dollars, parse_dollars
 from fourk.codex.config import render_auth_json, render_config_toml
 from fourk.limits.codec import encode_limits
-from fourk.limits.rules import Limits
+from fourk.limits.describe import describe_limits, merge_limits
 from fourk.server import run_server
 from fourk.services import accounts, bootstrap, channels
 from fourk.services.money_admin import check_model_name
@@ -218,30 +217,6 @@ def limit_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def _limits_from(current: Limits | None, clear: bool, values: dict[str, Any]) -> Limits | None:
-    base = {} if clear or current is None else asdict(current)
-    for name in ("rpm", "tpm", "concurrency"):
-        if values.get(name) is not None:
-            base[name] = values[name]
-    for name in ("spend_day", "spend_month", "spend_total"):
-        if values.get(name) is not None:
-            base[name] = parse_dollars(values[name])
-    chosen = {k: v for k, v in base.items() if v is not None}
-    return Limits(**chosen) if chosen else None
-
-
-def _describe_limits(limits: Limits | None) -> str:
-    if limits is None:
-        return "no limits"
-    parts = [f"{k}={v}" for k, v in asdict(limits).items() if v is not None and "spend" not in k]
-    parts += [
-        f"{k}={format_dollars(v)}"
-        for k, v in asdict(limits).items()
-        if v is not None and "spend" in k
-    ]
-    return ", ".join(parts)
-
-
 @main.group()
 def user() -> None:
     """Manage users."""
@@ -309,9 +284,9 @@ async def user_deduct(store: Store, username: str, amount: str, reason: str) -> 
 async def user_limits(store: Store, username: str, clear: bool, **values: Any) -> None:
     """Set a user's limits over all their keys; options not given stay as they are."""
     found = await accounts.find_user(store, username)
-    limits = _limits_from(found.limits, clear, values)
+    limits = merge_limits(None if clear else found.limits, values)
     await store.users.set_limits(found.id, encode_limits(limits))
-    click.echo(f"{found.username}: {_describe_limits(limits)}.")
+    click.echo(f"{found.username}: {describe_limits(limits)}.")
 
 
 async def _change_balance(store: Store, username: str, amount: str, reason: str, kind: str) -> None:
@@ -418,9 +393,9 @@ async def key_revoke(store: Store, ident: str) -> None:
 async def key_limits(store: Store, ident: str, clear: bool, **values: Any) -> None:
     """Set a key's limits (by id or prefix); options not given stay as they are."""
     found = await accounts.find_key(store, ident)
-    limits = _limits_from(found.limits, clear, values)
+    limits = merge_limits(None if clear else found.limits, values)
     await store.keys.set_limits(found.id, encode_limits(limits))
-    click.echo(f"Key {found.id} ({found.prefix}…): {_describe_limits(limits)}.")
+    click.echo(f"Key {found.id} ({found.prefix}…): {describe_limits(limits)}.")
 
 
 # ---- channels -------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from fourk.billing.pricing import format_dollars
 from fourk.dashboard.i18n import COOKIE as LANGUAGE_COOKIE
 from fourk.dashboard.i18n import LANGUAGES, Catalogs, pick_language
 from fourk.dashboard.session import SESSION, pre_session_token, prefix_of
+from fourk.limits.describe import limit_inputs, limit_phrases
 
 STATIC_VERSION = "1"
 
@@ -30,6 +31,8 @@ class Pages:
             lstrip_blocks=True,
         )
         self.env.filters["dollars"] = format_dollars  # micro-dollars → "$1.25"
+        self.env.filters["limit_phrases"] = limit_phrases  # Limits → [("{n} rpm", {...})]
+        self.env.filters["limit_inputs"] = limit_inputs  # Limits → form field texts
         self.catalogs = Catalogs()
 
     def context(self, request: web.Request, **values: Any) -> dict[str, Any]:

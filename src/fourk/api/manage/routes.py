@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fourk.api.manage import (
     channels,
+    limits,
     me,
     models,
     money,
@@ -54,6 +55,11 @@ ROUTES: tuple[Route, ...] = (
           "Redeem a code once: its value goes to my balance. Unknown, used (409) and expired "
           "codes are refused; wrong guesses are throttled (429 with Retry-After).",
           body="Redeem", answer="Redeemed"),
+    Route("GET", "/api/me/limits", "api:me-limits", limits.my_limits, "user", "me",
+          "My own limits and those of each of my live keys (read-only).", answer="MyLimits"),
+    Route("GET", f"/api/me/keys/{_KEY_ID}/limits", "api:me-key-limits", limits.my_key_limits,
+          "user", "me", "One of my keys' limits (another user's id is 404).",
+          answer="KeyLimits"),
     # users
     Route("GET", "/api/users", "api:users", users.list_users, "admin", "users",
           "List or search users.", answer="User", many=True, query=_PAGE),
@@ -74,6 +80,19 @@ ROUTES: tuple[Route, ...] = (
           money.change_user_balance, "admin", "money",
           "Top up or deduct (never below zero) with a reason; the caller is recorded.",
           body="BalanceChange", answer="Balance"),
+    # limits
+    Route("GET", f"/api/users/{_USER_ID}/limits", "api:user-limits", limits.get_user_limits,
+          "admin", "limits", "A user's limits over all their keys.", answer="UserLimits"),
+    Route("PUT", f"/api/users/{_USER_ID}/limits", "api:user-limits-put",
+          limits.put_user_limits, "admin", "limits",
+          "Set all of a user's limits (missing or null: no limit); the next request obeys them.",
+          body="LimitsSet", answer="UserLimits"),
+    Route("GET", f"/api/keys/{_KEY_ID}/limits", "api:key-limits", limits.get_key_limits,
+          "admin", "limits", "Any user's key's limits.", answer="KeyLimits"),
+    Route("PUT", f"/api/keys/{_KEY_ID}/limits", "api:key-limits-put", limits.put_key_limits,
+          "admin", "limits",
+          "Set all of a key's limits (missing or null: no limit); the next request obeys them.",
+          body="LimitsSet", answer="KeyLimits"),
     # money
     Route("GET", "/api/ledger", "api:ledger", money.all_ledger, "admin", "money",
           "Every user's ledger entries, newest first.", answer="LedgerPage",

@@ -275,6 +275,44 @@ def _code_schemas() -> dict[str, Schema]:
     }
 
 
+def _limits_schemas() -> dict[str, Schema]:
+    rates = {
+        "rpm": "requests per minute",
+        "tpm": "tokens per minute",
+        "concurrency": "requests at a time",
+    }
+    spends = {"spend_day": "per UTC day", "spend_month": "per UTC month", "spend_total": "in all"}
+    nullable_int = {"type": ["integer", "null"]}
+    values = _obj(
+        **{n: {**nullable_int, "minimum": 1, "description": f"{d}; null: no limit"}
+           for n, d in rates.items()},
+        **{n: {**nullable_int, "minimum": 0, "description": f"micro-dollars {d}; null: no limit"}
+           for n, d in spends.items()},
+    )  # fmt: skip
+    money_in = {"type": ["integer", "string", "null"], "description": _MONEY_IN["description"]}
+    body = _obj(
+        **{n: {**nullable_int, "minimum": 1, "description": d} for n, d in rates.items()},
+        **{n: {**money_in, "description": f"{money_in['description']} {d}"}
+           for n, d in spends.items()},
+    )  # fmt: skip
+    display = {"type": "string", "description": 'for people: "60 rpm · $5.00/day"'}
+    user = _obj(user_id=_int(), limits=values, display=display)
+    key = _obj(
+        key_id=_int(),
+        user_id=_int("the key's owner"),
+        name={"type": "string"},
+        prefix={"type": "string"},
+        limits=values,
+        display=display,
+    )
+    return {
+        "LimitsSet": {**body, "description": "every limit at once; missing or null: no limit"},
+        "UserLimits": user,
+        "KeyLimits": key,
+        "MyLimits": _obj(user=user, keys={"type": "array", "items": key}),
+    }
+
+
 def components() -> dict[str, Schema]:
     error = _obj(
         message={"type": "string"},
@@ -289,4 +327,5 @@ def components() -> dict[str, Schema]:
         **_channel_schemas(),
         **_site_schemas(),
         **_money_schemas(),
+        **_limits_schemas(),
     }

@@ -1,6 +1,6 @@
 """Operator → Users: search, disable or enable, make or remove admins, and "adjust" one user
 (display name, a generated one-time password, a top-up or deduction with a reason, their
-price multiplier)."""
+price multiplier, their limits and those of each of their keys)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ from fourk.dashboard.session import admin_required, current_user, see_other
 from fourk.dashboard.views.admin_form import attempt, page_status, read_form
 from fourk.dashboard.views.billing import KIND_LABELS
 from fourk.errors import FourkError
+from fourk.limits.codec import NAMES as LIMIT_NAMES
+from fourk.limits.describe import limits_from
+from fourk.services.limits_admin import LimitsAdmin
 from fourk.services.money_admin import change_balance, set_multiplier
 from fourk.services.price_list import format_percent, parse_percent
 from fourk.services.user_admin import UserAdmin, UserPatch
@@ -43,11 +46,24 @@ def add_routes(router: web.UrlDispatcher) -> None:
         multiplier_action,
         name="dash:admin-user-multiplier",
     )
+    router.add_post(
+        "/admin/users/{user_id:\\d+}/limits", limits_action, name="dash:admin-user-limits"
+    )
+    router.add_post(
+        "/admin/users/{user_id:\\d+}/keys/{key_id:\\d+}/limits",
+        key_limits_action,
+        name="dash:admin-user-key-limits",
+    )
 
 
 def _admin(request: web.Request) -> UserAdmin:
     services = request.app[SERVICES]
     return UserAdmin(services.store, services.directory)
+
+
+def _limits(request: web.Request) -> LimitsAdmin:
+    services = request.app[SERVICES]
+    return LimitsAdmin(services.store, services.directory)
 
 
 def _user_id(request: web.Request) -> int:
@@ -120,6 +136,7 @@ async def _user(
         entries=await ledger.history(person.id, limit=RECENT_ENTRIES),
         kinds=KIND_LABELS,
         multiplier=format_percent(person.price_multiplier),
+        keys=await _limits(request).live_keys(person.id),
         password=password,
         done=done,
         error=error.message if error else None,
@@ -186,3 +203,32 @@ async def multiplier_action(request: web.Request) -> web.StreamResponse:
     if error:
         return await _user(request, error=error)
     return see_other(request, f"/admin/users/{_user_id(request)}?done=multiplier")
+
+
+async def _save_limits(request: web.Request, key_id: int | None) -> web.StreamResponse:
+    """Set the user's limits (key_id None) or those of one of their keys from the form."""
+    form = await read_form(request)
+    admin, user_id = _limits(request), _user_id(request)
+
+    async def change() -> None:
+        limits = limits_from({name: form.text(name) for name in LIMIT_NAMES})
+        if key_id is None:
+            await admin.set_user(user_id, limits)
+        else:
+            await admin.set_key(key_id, limits, owner_id=user_id)
+
+    _, error = await attempt(change())
+    if error:
+        return await _user(request, error=error)
+    done = "limits" if key_id is None else "key-limits"
+    return see_other(request, f"/admin/users/{user_id}?done={done}#limits")
+
+
+@admin_required
+async def limits_action(request: web.Request) -> web.StreamResponse:
+    return await _save_limits(request, None)
+
+
+@admin_required
+async def key_limits_action(request: web.Request) -> web.StreamResponse:
+    return await _save_limits(request, int(request.match_info["key_id"]))

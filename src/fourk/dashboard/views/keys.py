@@ -50,6 +50,7 @@ async def keys_page(request: web.Request) -> web.StreamResponse:
         keys=keys,
         seen=seen,
         models=services.directory.served_models(),
+        account_limits=user.limits,
         now=datetime.now(UTC),
         welcome=request.query.get("welcome") == "1",
         error=None,
