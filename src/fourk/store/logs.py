@@ -78,6 +78,14 @@ def _sqlite_values(row: LogRow) -> tuple[Any, ...]:
     return tuple(values)
 
 
+def _spent_by_user(rows: Sequence[LogRow]) -> list[tuple[int, int]]:
+    """(total cost, user id) per user of a batch: one balance update per user."""
+    totals: dict[int, int] = {}
+    for row in rows:
+        totals[row.user_id] = totals.get(row.user_id, 0) + row.cost
+    return [(spent, user_id) for user_id, spent in totals.items()]
+
+
 def _sqlite_charge(row: LogRow) -> tuple[Any, ...]:
     values = _charge(row)
     values["created_at"] = _sqlite_time(row.created_at)
@@ -156,7 +164,7 @@ class _SqliteWriter:
             conn.executemany(cls._SQL, [_sqlite_values(row) for row in rows])
             if charged:
                 conn.executemany(cls._CHARGE_SQL, [_sqlite_charge(row) for row in charged])
-                conn.executemany(cls._BALANCE_SQL, [(row.cost, row.user_id) for row in charged])
+                conn.executemany(cls._BALANCE_SQL, _spent_by_user(charged))
         except BaseException:
             conn.execute("ROLLBACK")
             raise
@@ -231,11 +239,11 @@ class RequestLogs:
             )
             if charged:
                 await conn.execute(ledger.insert(), [_charge(row) for row in charged])
-                for row in charged:
+                for spent, user_id in _spent_by_user(charged):
                     await conn.execute(
                         update(users)
-                        .where(users.c.id == row.user_id)
-                        .values(balance=users.c.balance - row.cost)
+                        .where(users.c.id == user_id)
+                        .values(balance=users.c.balance - spent)
                     )
 
     async def close(self) -> None:

@@ -186,7 +186,6 @@ ledger = Table(
     Column("actor_id", Integer, nullable=True),  # who made a manual change
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_ledger_user_id_id", "user_id", "id"),
-    Index("ix_ledger_created_at", "created_at"),
 )
 
 prices = Table(

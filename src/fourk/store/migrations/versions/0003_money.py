@@ -47,7 +47,6 @@ def upgrade() -> None:
         sa.Column("created_at", _TS, nullable=False),
     )
     op.create_index("ix_ledger_user_id_id", "ledger", ["user_id", "id"])
-    op.create_index("ix_ledger_created_at", "ledger", ["created_at"])
     op.create_table(
         "prices",
         sa.Column("model", sa.String(128), primary_key=True),
