@@ -106,24 +106,35 @@ async def one_request(
     start = time.perf_counter()
     try:
         async with session.post(url, data=body, headers=headers) as response:
+            if response.status != 200:
+                tally.errors[failure_reason(response.status, await response.read())] += 1
+                return
             async for chunk in response.content.iter_any():
                 if first is None:
                     first = time.perf_counter()
                 check.feed(chunk)
-            status = response.status
     except (aiohttp.ClientError, TimeoutError) as exc:
         tally.errors[type(exc).__name__] += 1
         return
     end = time.perf_counter()
     check.flush()
-    if status != 200:
-        tally.errors[f"status {status}"] += 1
-    elif not check.completed or first is None:
+    if not check.completed or first is None:
         tally.errors["no response.completed at end"] += 1
     else:
         tally.ttfb_ms.append((first - start) * 1000)
         tally.total_ms.append((end - start) * 1000)
         tally.deltas.append(check.deltas)
+
+
+def failure_reason(status: int, body: bytes) -> str:
+    """``status N`` plus the error's code (or type) when the body is an OpenAI-style error,
+    e.g. ``status 429 insufficient_quota``."""
+    try:
+        error = json.loads(body).get("error")
+    except (ValueError, AttributeError):
+        return f"status {status}"
+    code = error.get("code") or error.get("type") if isinstance(error, dict) else None
+    return f"status {status} {code}" if isinstance(code, str) and code else f"status {status}"
 
 
 async def run_batch(

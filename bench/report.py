@@ -15,6 +15,8 @@ from load import percentile
 
 CPU_RATIO_FLOOR = 2.0
 """fourk's CPU per streamed request may be at most this many times the bare relay's."""
+MONEY_RATIO_FLOOR = 1.2
+"""With billing and limits on (fourk-money), at most this many times fourk's without them."""
 ADDED_TTFB_FLOOR_MS = 2.0
 """fourk may add at most this much to the median time to first byte ..."""
 ADDED_TTFB_CONCURRENCY = 16
@@ -143,41 +145,54 @@ def by_key(summaries: Sequence[dict[str, Any]]) -> dict[Key, dict[str, Any]]:
     return {(s["scenario"], s["target"], s["concurrency"]): s for s in summaries}
 
 
-def cpu_ratios(summaries: Sequence[dict[str, Any]]) -> dict[str, dict[str, float | None]]:
-    """fourk's CPU per request over the bare relay's, per scenario and concurrency."""
+def cpu_ratios(
+    summaries: Sequence[dict[str, Any]], target: str = "fourk", base: str = "bare"
+) -> dict[str, dict[str, float | None]]:
+    """``target``'s CPU per request over ``base``'s, per scenario and concurrency."""
     rows = by_key(summaries)
     ratios: dict[str, dict[str, float | None]] = {}
-    for scenario, target, level in rows:
-        if target != "fourk":
+    for (scenario, name, level), row in rows.items():
+        if name != target:
             continue
-        fourk, bare = rows[(scenario, "fourk", level)], rows.get((scenario, "bare", level))
+        under = rows.get((scenario, base, level))
         ratio = None
-        if bare and bare["cpu_us_per_request"] > 0:
-            ratio = round(fourk["cpu_us_per_request"] / bare["cpu_us_per_request"], 2)
+        if under and under["cpu_us_per_request"] > 0:
+            ratio = round(row["cpu_us_per_request"] / under["cpu_us_per_request"], 2)
         ratios.setdefault(scenario, {})[str(level)] = ratio
     return ratios
 
 
-def added_ttfb(summaries: Sequence[dict[str, Any]]) -> dict[str, float | None]:
-    """fourk's added TTFB p50 at the floor's concurrency, per scenario."""
+def added_ttfb(
+    summaries: Sequence[dict[str, Any]], target: str = "fourk"
+) -> dict[str, float | None]:
+    """``target``'s added TTFB p50 at the floor's concurrency, per scenario."""
     rows = by_key(summaries)
     return {
         scenario: row["added_ttfb_p50_ms"]
-        for (scenario, target, level), row in rows.items()
-        if target == "fourk" and level == ADDED_TTFB_CONCURRENCY
+        for (scenario, name, level), row in rows.items()
+        if name == target and level == ADDED_TTFB_CONCURRENCY
     }
 
 
-def verdict(summaries: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def within(ratios: dict[str, dict[str, float | None]], limit: float) -> bool | None:
+    """Every measured ratio at most ``limit`` (None: nothing measured)."""
+    flat = [r for per_level in ratios.values() for r in per_level.values() if r is not None]
+    return all(r <= limit for r in flat) if flat else None
+
+
+def verdict(
+    summaries: Sequence[dict[str, Any]], money_charged_usd: str | None = None
+) -> dict[str, Any]:
     """The ratios that matter and whether the floors are met (None: not measured).
 
-    The CPU floor holds for every measured concurrency. The first-byte floor is judged on
+    The CPU floors hold for every measured concurrency. The first-byte floor is judged on
     the paced scenario when there is one: under flood the CPU is saturated and added time
     to first byte is a queue (c divided by throughput), which even the bare relay fails.
     """
     ratios = cpu_ratios(summaries)
-    flat = [r for per_level in ratios.values() for r in per_level.values() if r is not None]
-    cpu_ok = all(r <= CPU_RATIO_FLOOR for r in flat) if flat else None
+    cpu_ok = within(ratios, CPU_RATIO_FLOOR)
+    money_ratios = cpu_ratios(summaries, "fourk-money", "fourk")
+    money_ok = within(money_ratios, MONEY_RATIO_FLOOR)
     ttfb = added_ttfb(summaries)
     judged_on = "paced" if "paced" in ttfb else "flood"
     judged = ttfb.get(judged_on)
@@ -185,11 +200,16 @@ def verdict(summaries: Sequence[dict[str, Any]]) -> dict[str, Any]:
     failures = sum(s["failures"] for s in summaries)
     return {
         "fourk_cpu_over_bare": ratios,
+        "fourk_money_cpu_over_fourk": money_ratios,
+        "fourk_money_cpu_over_bare": cpu_ratios(summaries, "fourk-money", "bare"),
         "fourk_added_ttfb_p50_ms_at_c16": ttfb,
+        "fourk_money_added_ttfb_p50_ms_at_c16": added_ttfb(summaries, "fourk-money"),
+        "fourk_money_charged_usd": money_charged_usd,
         "cpu_floor": {"limit": CPU_RATIO_FLOOR, "met": cpu_ok},
+        "money_floor": {"limit": MONEY_RATIO_FLOOR, "met": money_ok},
         "ttfb_floor": {"limit_ms": ADDED_TTFB_FLOOR_MS, "judged_on": judged_on, "met": ttfb_ok},
         "failures": failures,
-        "all_met": bool(cpu_ok and ttfb_ok and failures == 0),
+        "all_met": bool(cpu_ok and money_ok and ttfb_ok and failures == 0),
     }
 
 
@@ -230,26 +250,36 @@ def cell_text(fmt: str, value: Any) -> str:
 
 def verdict_text(result: dict[str, Any]) -> str:
     """The ratios and floors in a few lines."""
-    ratios = "; ".join(
-        f"{scenario} "
-        + ", ".join(f"c={level}: {number(ratio, '{:.2f}x')}" for level, ratio in per.items())
-        for scenario, per in result["fourk_cpu_over_bare"].items()
-    )
     added_text = ", ".join(
         f"{scenario} {number(value, '{:+.2f} ms')}"
         for scenario, value in result["fourk_added_ttfb_p50_ms_at_c16"].items()
     )
-    cpu, ttfb = result["cpu_floor"], result["ttfb_floor"]
+    cpu, money, ttfb = result["cpu_floor"], result["money_floor"], result["ttfb_floor"]
+    charged = result["fourk_money_charged_usd"]
     return "\n".join(
         (
-            f"fourk CPU/request ÷ bare CPU/request: {ratios or '-'}",
+            f"fourk CPU/request ÷ bare CPU/request: {ratio_text(result['fourk_cpu_over_bare'])}",
             f"  floor ≤ {CPU_RATIO_FLOOR:.1f}x everywhere: {met_text(cpu['met'])}",
+            "fourk-money CPU/request ÷ fourk CPU/request:"
+            f" {ratio_text(result['fourk_money_cpu_over_fourk'])}",
+            f"  billing+limits ≤ {MONEY_RATIO_FLOOR:.1f}x: {met_text(money['met'])}",
             f"fourk added TTFB p50 at c={ADDED_TTFB_CONCURRENCY}: {added_text or '-'}",
             f"  floor ≤ {ADDED_TTFB_FLOOR_MS:.0f} ms (judged on {ttfb['judged_on']}):"
             f" {met_text(ttfb['met'])}",
+            *([f"fourk-money was charged ${charged}"] if charged is not None else []),
             f"failed requests: {result['failures']}",
         )
     )
+
+
+def ratio_text(ratios: dict[str, dict[str, float | None]]) -> str:
+    """``flood c=1: 1.50x, c=16: 1.40x; paced c=16: 1.30x`` (``-`` when empty)."""
+    text = "; ".join(
+        f"{scenario} "
+        + ", ".join(f"c={level}: {number(ratio, '{:.2f}x')}" for level, ratio in per.items())
+        for scenario, per in ratios.items()
+    )
+    return text or "-"
 
 
 def number(value: float | None, fmt: str) -> str:

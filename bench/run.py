@@ -1,14 +1,16 @@
-"""The benchmark, in one command: direct-to-simulator vs a bare aiohttp relay vs fourk.
+"""The benchmark, in one command: direct-to-simulator vs a bare aiohttp relay vs fourk
+(free: no money, no limits) vs fourk-money (the same process: priced models, limits, a balance).
 
-    .venv/bin/python bench/run.py            # full run (about two minutes)
+    .venv/bin/python bench/run.py            # full run (about three minutes)
     .venv/bin/python bench/run.py --quick    # smoke test
     .venv/bin/python bench/run.py --only fourk,bare --fourk-env FOURK_SOMETHING=0
 
-Starts the simulators, the bare relays and fourk (in a temp data dir with a user, a key and a
-channel per simulator), runs bench/load.py against each target at each concurrency,
-interleaved over rounds so drifting noise hits every target alike, meters each server's CPU
-and RSS, prints a table and the floors, and writes bench/results/<timestamp>.json. Every
-process it starts is stopped on the way out, also on Ctrl-C, SIGTERM or an error.
+Starts the simulators, the bare relays and fourk (in a temp data dir with a channel per
+simulator and two users with a key each, see money.py), runs bench/load.py against each
+target at each concurrency, interleaved over rounds so drifting noise hits every target
+alike, meters each server's CPU and RSS, prints a table and the floors, and writes
+bench/results/<timestamp>.json. Every process it starts is stopped on the way out, also on
+Ctrl-C, SIGTERM or an error.
 """
 
 from __future__ import annotations
@@ -24,22 +26,34 @@ import tempfile
 import time
 from collections.abc import Sequence
 from contextlib import ExitStack
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
+import money
 import report
 import targets
 from cell import CellResult, LoadSpec, run_cell
 from scenario import Scenario, Target, plan, start_targets
 from targets import BenchError, log
 
-TARGETS = ("direct", "bare", "fourk")
-UNUSED_KEY = "sk-bench-unused"
-"""Sent when fourk is not among the targets (the simulator and bare relay ignore it)."""
+TARGETS = ("direct", "bare", "fourk", "fourk-money")
 WARMUP_CONCURRENCY = 16
+FLOOD_MODELS = ("bench-flood", "sim-model")
+"""(free, priced): sim-model has a shipped default price."""
+PACED_MODELS = ("bench-paced", "bench-paced-paid")
+"""(free, priced): the bench gives bench-paced-paid a price (money.BENCH_PRICE)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a run measured and what it read from the processes before stopping them."""
+
+    cells: list[report.Cell]
+    lifetime_rss: dict[str, Any]
+    money: dict[str, str | None] | None
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -49,7 +63,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     add("--rounds", type=int, help="interleaved rounds each cell is split over (default 4)")
     add("--quick", action="store_true", help="smoke test: 200 requests a cell, one round")
     add("--concurrency", default="1,16,64", help="flood concurrency levels (default 1,16,64)")
-    add("--only", default=",".join(TARGETS), help="subset of direct,bare,fourk")
+    add("--only", default=",".join(TARGETS), help=f"subset of {','.join(TARGETS)}")
     add("--fourk-env", action="append", default=[], metavar="K=V", help="env for fourk serve")
     add("--sim-arg", action="append", default=[], metavar="ARG", help="extra `fourk sim` arg")
     add("--chunks", type=int, default=20, help="text deltas per stream (default 20)")
@@ -89,37 +103,45 @@ def scenarios(args: argparse.Namespace) -> list[Scenario]:
     chunks = ("--chunks", str(args.chunks))
     flood_args = (*chunks, *args.sim_arg)
     flood_levels = levels(args.concurrency)
-    flood = Scenario("flood", "sim-model", flood_args, flood_levels, args.requests, args.warmup)
+    flood = Scenario("flood", *FLOOD_MODELS, flood_args, flood_levels, args.requests, args.warmup)
     if args.paced_gap_ms <= 0:
         return [flood]
     paced_args = (*chunks, "--gap-ms", f"{args.paced_gap_ms:g}", *args.sim_arg)
     paced_levels = levels(args.paced_concurrency)
     paced = Scenario(
-        "paced", "sim-paced", paced_args, paced_levels, args.paced_requests, args.warmup // 5
+        "paced", *PACED_MODELS, paced_args, paced_levels, args.paced_requests, args.warmup // 5
     )
     return [flood, paced]
 
 
-def load_spec(target: Target, key: str, level: int, requests: int, chunks: int) -> LoadSpec:
+def load_spec(target: Target, level: int, requests: int, chunks: int) -> LoadSpec:
     url = f"{target.url}/v1/responses"
-    return LoadSpec(url, key, target.scenario.model, level, requests, chunks)
+    return LoadSpec(url, target.key, target.model, level, requests, chunks)
 
 
-def warm_up(chosen: Sequence[Target], key: str, args: argparse.Namespace, work: Path) -> None:
+def warm_up(chosen: Sequence[Target], args: argparse.Namespace, work: Path) -> None:
     """Warm every target (caches, first key lookup, pools); stop early if one is broken."""
     for target in chosen:
         warmup = target.scenario.warmup
         if warmup <= 0:
             continue
-        spec = load_spec(target, key, WARMUP_CONCURRENCY, warmup, args.chunks)
+        spec = load_spec(target, WARMUP_CONCURRENCY, warmup, args.chunks)
         result = run_cell(spec, target.pid, target.sim_pid, work / "load.log")
         check_cell(target, result, args.chunks)
         log(f"warm-up {target.name} ({target.scenario.name}): {result.load['rps']:.0f} req/s")
 
 
 def check_cell(target: Target, result: CellResult, chunks: int) -> None:
-    """Stop on a target that fails everything; warn on partial failures or odd streams."""
+    """Stop on a target that fails everything or refuses anything (429: the setup is wrong);
+    warn on other partial failures or odd streams."""
     load, name = result.load, f"{target.name} ({target.scenario.name})"
+    refused = {why: n for why, n in load["errors"].items() if why.startswith("status 429")}
+    if refused:
+        raise BenchError(
+            f"{name}: {sum(refused.values())} requests refused {refused} (model"
+            f" {target.model}): no request may be refused; fourk-money's balance, price"
+            " or limits are set wrong, or a free model has a price"
+        )
     if load["ok"] == 0:
         raise BenchError(f"{name}: every request failed: {load['errors']}")
     if load["failures"]:
@@ -129,14 +151,12 @@ def check_cell(target: Target, result: CellResult, chunks: int) -> None:
         log(f"WARNING {name}: streams carried {seen} text deltas, expected {chunks}")
 
 
-def measure(
-    chosen: Sequence[Target], key: str, args: argparse.Namespace, work: Path
-) -> list[report.Cell]:
+def measure(chosen: Sequence[Target], args: argparse.Namespace, work: Path) -> list[report.Cell]:
     steps = plan(chosen, args.rounds)
     cells = []
     for number, (round_, level, target) in enumerate(steps, start=1):
         per_round = math.ceil(target.scenario.requests / args.rounds)
-        spec = load_spec(target, key, level, per_round, args.chunks)
+        spec = load_spec(target, level, per_round, args.chunks)
         result = run_cell(spec, target.pid, target.sim_pid, work / "load.log")
         check_cell(target, result, args.chunks)
         cells.append(report.Cell(target.scenario.name, target.name, level, round_, result))
@@ -148,7 +168,7 @@ def progress(target: Target, level: int, result: CellResult) -> str:
     load = result.load
     cpu_us = result.server_cpu_s / load["ok"] * 1e6 if load["ok"] else math.nan
     return (
-        f"{target.scenario.name:5} {target.name:6} c={level:<3} {load['rps']:7.0f} req/s"
+        f"{target.scenario.name:5} {target.name:11} c={level:<3} {load['rps']:7.0f} req/s"
         f"  ttfb p50 {load['ttfb_ms']['p50']:6.2f} ms  cpu {cpu_us:6.0f} µs/req"
     )
 
@@ -165,15 +185,20 @@ def lifetime_peak_rss_mb(pid: int) -> float | None:
     return None
 
 
-def bench(args: argparse.Namespace, work: Path) -> tuple[list[report.Cell], dict[str, Any]]:
-    """Start everything, warm up, measure, stop everything: the cells and lifetime peak RSS."""
+def bench(args: argparse.Namespace, work: Path) -> Outcome:
+    """Start everything, warm up, measure, stop everything: the cells, lifetime peak RSS and
+    what fourk-money was charged."""
     with ExitStack() as stack:
         plan_ = scenarios(args)
-        chosen, key = start_targets(stack, work, plan_, args.targets, args.fourk_environ)
-        warm_up(chosen, key or UNUSED_KEY, args, work)
-        cells = measure(chosen, key or UNUSED_KEY, args, work)
+        chosen = start_targets(stack, work, plan_, args.targets, args.fourk_environ)
+        warm_up(chosen, args, work)
+        cells = measure(chosen, args, work)
         lifetime = {f"{t.name} ({t.scenario.name})": lifetime_peak_rss_mb(t.pid) for t in chosen}
-    return cells, lifetime
+        charged = None
+        if "fourk-money" in args.targets:
+            time.sleep(1.0)  # the last charges are written with their log rows, in batches
+            charged = money.spent(targets.fourk_data_dir(work))
+    return Outcome(cells, lifetime, charged)
 
 
 def ordered(rows: dict[report.Key, report.Row]) -> dict[report.Key, report.Row]:
@@ -190,10 +215,9 @@ def ordered(rows: dict[report.Key, report.Row]) -> dict[report.Key, report.Row]:
 def document(
     args: argparse.Namespace,
     started: datetime,
-    cells: Sequence[report.Cell],
     summaries: list[dict[str, Any]],
     verdict: dict[str, Any],
-    lifetime_rss: dict[str, Any],
+    outcome: Outcome,
 ) -> dict[str, Any]:
     """The JSON written to bench/results/."""
     config = {key: value for key, value in vars(args).items() if key != "results_dir"}
@@ -208,8 +232,9 @@ def document(
         },
         "rows": summaries,
         "verdict": verdict,
-        "lifetime_peak_rss_mb": lifetime_rss,
-        "cells": [cell_record(cell) for cell in cells],
+        "lifetime_peak_rss_mb": outcome.lifetime_rss,
+        "fourk_money_charged": outcome.money,
+        "cells": [cell_record(cell) for cell in outcome.cells],
     }
 
 
@@ -225,7 +250,7 @@ def raise_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def run_in_workdir(args: argparse.Namespace) -> tuple[list[report.Cell], dict[str, Any]] | None:
+def run_in_workdir(args: argparse.Namespace) -> Outcome | None:
     """``bench`` in a temp dir that is removed afterwards unless kept (or the run failed)."""
     work = Path(tempfile.mkdtemp(prefix="fourk-bench-"))
     keep = args.keep
@@ -250,13 +275,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     outcome = run_in_workdir(args)
     if outcome is None:
         return 2
-    cells, lifetime = outcome
-    summaries = report.summarize(ordered(report.fold(cells)))
-    verdict = report.verdict(summaries)
+    summaries = report.summarize(ordered(report.fold(outcome.cells)))
+    charged = outcome.money["charged_usd"] if outcome.money else None
+    verdict = report.verdict(summaries, charged)
     print(report.table(summaries))
     print()
     print(report.verdict_text(verdict))
-    doc = document(args, started, cells, summaries, verdict, lifetime)
+    doc = document(args, started, summaries, verdict, outcome)
     path = report.write_json(args.results_dir, started.strftime("%Y%m%dT%H%M%SZ"), doc)
     log(f"\nwrote {path} ({time.monotonic() - began:.0f}s in all)")
     return 1 if args.check and not verdict["all_met"] else 0

@@ -8,7 +8,9 @@
   chunk, as in production.
 
 Each scenario gets its own simulator (and its own bare relay); fourk serves both through two
-channels, told apart by model name, so one fourk process is measured in both.
+channels, told apart by model name, so one fourk process is measured in both. Each channel
+serves two names: a free one (target ``fourk``) and a priced one (target ``fourk-money``, sent
+with a key whose key and user have limits and money); see money.py.
 """
 
 from __future__ import annotations
@@ -18,13 +20,20 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
+import money
 import targets
+
+UNUSED_KEY = "sk-bench-unused"
+"""Sent to the simulator and the bare relay (they ignore it)."""
 
 
 @dataclass(frozen=True)
 class Scenario:
     name: str
     model: str
+    """A model name without a price: every target but fourk-money sends it."""
+    paid_model: str
+    """A model name with a price (a shipped one, or the bench sets one): fourk-money's."""
     sim_args: tuple[str, ...]
     levels: tuple[int, ...]
     requests: int
@@ -42,6 +51,9 @@ class Target:
     url: str
     pid: int
     sim_pid: int
+    key: str
+    model: str
+    """The model name sent."""
 
 
 def plan(chosen: Sequence[Target], rounds: int) -> list[tuple[int, int, Target]]:
@@ -65,33 +77,53 @@ def start_targets(
     scenarios: Sequence[Scenario],
     names: Sequence[str],
     fourk_env: dict[str, str],
-) -> tuple[list[Target], str | None]:
-    """Start the simulators, bare relays and fourk the chosen targets need; targets and key."""
+) -> list[Target]:
+    """Start the simulators, bare relays and fourk the chosen targets need; the targets."""
     chosen: list[Target] = []
     sims: dict[str, targets.Server] = {}
     for scenario in scenarios:
         sim = targets.start_sim(stack, work, scenario.name, scenario.sim_args)
         sims[scenario.name] = sim
         announce(f"sim ({scenario.name})", sim)
+        unused = (UNUSED_KEY, scenario.model)
         if "direct" in names:
-            chosen.append(Target("direct", scenario, sim.base_url, sim.pid, sim.pid))
+            direct = Target("direct", scenario, sim.base_url, sim.pid, sim.pid, *unused)
+            chosen.append(direct)
         if "bare" in names:
             bare = targets.start_bare(stack, work, scenario.name, sim.base_url)
             announce(f"bare relay ({scenario.name})", bare)
-            chosen.append(Target("bare", scenario, bare.base_url, bare.pid, sim.pid))
-    key = None
-    if "fourk" in names:
-        data_dir = work / "fourk-data"
-        channels = [(s.name, sims[s.name].base_url, s.model) for s in scenarios]
-        key = targets.prepare_fourk(data_dir, channels)
-        fourk = targets.start_fourk(stack, work, data_dir, fourk_env)
-        announce("fourk", fourk)
-        for scenario in scenarios:
-            sim_pid = sims[scenario.name].pid
-            chosen.append(Target("fourk", scenario, fourk.base_url, fourk.pid, sim_pid))
+            chosen.append(Target("bare", scenario, bare.base_url, bare.pid, sim.pid, *unused))
+    if {"fourk", "fourk-money"} & set(names):
+        chosen += start_fourk_targets(stack, work, scenarios, names, fourk_env, sims)
     order = {name: index for index, name in enumerate(names)}
     chosen.sort(key=lambda t: (scenarios.index(t.scenario), order[t.name]))
-    return chosen, key
+    return chosen
+
+
+def start_fourk_targets(
+    stack: ExitStack,
+    work: Path,
+    scenarios: Sequence[Scenario],
+    names: Sequence[str],
+    fourk_env: dict[str, str],
+    sims: dict[str, targets.Server],
+) -> list[Target]:
+    """One fourk process, set up for both principals; a target per chosen name and scenario."""
+    data_dir = targets.fourk_data_dir(work)
+    channels = [(s.name, sims[s.name].base_url, (s.model, s.paid_model)) for s in scenarios]
+    targets.prepare_fourk(data_dir, channels)
+    free = [s.model for s in scenarios]
+    keys = money.prepare_principals(data_dir, free, [s.paid_model for s in scenarios])
+    fourk = targets.start_fourk(stack, work, data_dir, fourk_env)
+    announce("fourk", fourk)
+    chosen = []
+    for scenario in scenarios:
+        where = (scenario, fourk.base_url, fourk.pid, sims[scenario.name].pid)
+        if "fourk" in names:
+            chosen.append(Target("fourk", *where, keys.free_key, scenario.model))
+        if "fourk-money" in names:
+            chosen.append(Target("fourk-money", *where, keys.money_key, scenario.paid_model))
+    return chosen
 
 
 def announce(what: str, server: targets.Server) -> None:

@@ -172,19 +172,18 @@ def fourk_cli(data_dir: Path, args: Sequence[str]) -> str:
     return done.stdout.decode().strip()
 
 
-def prepare_fourk(data_dir: Path, channels: Sequence[tuple[str, str, str]]) -> str:
-    """Create the DB, a user, a key and one channel per (name, simulator URL, model)."""
+def fourk_data_dir(work: Path) -> Path:
+    return work / "fourk-data"
+
+
+def prepare_fourk(data_dir: Path, channels: Sequence[tuple[str, str, Sequence[str]]]) -> None:
+    """Create the DB and one channel per (name, simulator URL, models it serves)."""
     where = ["--data-dir", str(data_dir)]
     fourk_cli(data_dir, ["migrate", *where])
-    fourk_cli(data_dir, ["user", "create", "bench", *where])
-    key = fourk_cli(data_dir, ["key", "create", "--user", "bench", *where])
-    if not key.startswith("sk-") or len(key.split()) != 1:
-        raise BenchError(f"`fourk key create` printed {key!r}, expected only the key")
-    for name, sim_url, model in channels:
+    for name, sim_url, models in channels:
         channel = ["channel", "add", f"sim-{name}", "--kind", "openai-responses"]
-        channel += ["--base-url", f"{sim_url}/v1", "--models", model, "--no-api-key"]
+        channel += ["--base-url", f"{sim_url}/v1", "--models", ",".join(models), "--no-api-key"]
         fourk_cli(data_dir, [*channel, *where])
-    return key
 
 
 def start_fourk(
