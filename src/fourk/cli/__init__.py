@@ -20,17 +20,12 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from fourk.billing.default_prices import DEFAULT_PRICES
-from fourk.billing.pricing import Price, format_dollars, parse_dollars
+from fourk.billing.pricing import format_dollars, parse_dollars
 from fourk.codex.config import render_auth_json, render_config_toml
 from fourk.limits.codec import encode_limits
 from fourk.limits.describe import describe_limits, merge_limits
 from fourk.server import run_server
 from fourk.services import accounts, bootstrap, channels
-from fourk.services.money_admin import check_model_name
-from fourk.services.price_list import parse_price, price_rows
-from fourk.services.redemption import create_batch
-from fourk.services.redemption_code import BatchRequest
 from fourk.services.site import SiteConfig
 from fourk.services.store_bundle import DataDirMissing, Store, open_store
 from fourk.settings import Settings
@@ -398,136 +393,6 @@ async def key_limits(store: Store, ident: str, clear: bool, **values: Any) -> No
     click.echo(f"Key {found.id} ({found.prefix}…): {describe_limits(limits)}.")
 
 
-# ---- channels -------------------------------------------------------------------------------
-
-
-@main.group()
-def channel() -> None:
-    """Manage channels (upstream accounts)."""
-
-
-@channel.command("add")
-@click.argument("name")
-@click.option("--kind", required=True, help="Upstream protocol: openai-responses.")
-@click.option(
-    "--base-url",
-    required=True,
-    help="Upstream API root, e.g. https://api.openai.com/v1 (fourk appends /responses).",
-)
-@click.option("--models", required=True, help="Comma-separated model names it serves.")
-@click.option(
-    "--api-key-env",
-    default=None,
-    help="Name of an environment variable holding "
-    "the upstream API key (never pass the key itself on the command line).",
-)
-@click.option("--no-api-key", is_flag=True, help="The upstream needs no key.")
-@click.option(
-    "--priority", type=int, default=0, show_default=True, help="Higher priorities are tried first."
-)
-@click.option(
-    "--weight",
-    type=int,
-    default=1,
-    show_default=True,
-    help="Share of traffic among channels of the same priority.",
-)
-@click.option(
-    "--model-map", default=None, help="Rename models upstream: client=upstream[,client2=upstream2]."
-)
-@click.option(
-    "--strip-codex-extras",
-    is_flag=True,
-    help="Remove Codex-only fields (client_metadata, item metadata) for strict upstreams.",
-)
-@click.option(
-    "--forward-header",
-    "forward_headers",
-    multiple=True,
-    help="Also pass this client header on to the upstream (repeatable).",
-)
-@data_dir_option
-@with_store
-async def channel_add(
-    store: Store,
-    name: str,
-    kind: str,
-    base_url: str,
-    models: str,
-    api_key_env: str | None,
-    no_api_key: bool,
-    priority: int,
-    weight: int,
-    model_map: str | None,
-    strip_codex_extras: bool,
-    forward_headers: tuple[str, ...],
-) -> None:
-    """Add a channel."""
-    secret = _upstream_secret(api_key_env, no_api_key)
-    options: dict[str, Any] = {}
-    if model_map:
-        options["model_map"] = _pairs(model_map)
-    if strip_codex_extras:
-        options["strip_codex_extras"] = True
-    if forward_headers:
-        options["forward_headers"] = [name.lower() for name in forward_headers]
-    channel_id = await channels.add_channel(
-        store,
-        name=name,
-        kind=kind,
-        base_url=base_url,
-        models=_split(models) or [],
-        api_key=secret,
-        priority=priority,
-        weight=weight,
-        options=options,
-    )
-    click.echo(f"Added channel {name} (id {channel_id}).", err=True)
-
-
-@channel.command("list")
-@data_dir_option
-@with_store
-async def channel_list(store: Store) -> None:
-    """List channels (secrets are never shown)."""
-    for row in await store.channels.all():
-        click.echo(
-            "\t".join(
-                [
-                    str(row.id),
-                    row.name,
-                    row.kind,
-                    row.base_url,
-                    ",".join(row.models),
-                    f"priority={row.priority}",
-                    f"weight={row.weight}",
-                    "enabled" if row.enabled else "disabled",
-                    "key=set" if row.sealed_secret else "key=none",
-                ]
-            )
-        )
-
-
-@channel.command("disable")
-@click.argument("name")
-@data_dir_option
-@with_store
-async def channel_disable(store: Store, name: str) -> None:
-    """Stop routing requests to a channel."""
-    await channels.set_enabled(store, name, False)
-    click.echo(f"Disabled channel {name}.", err=True)
-
-
-@channel.command("enable")
-@click.argument("name")
-@data_dir_option
-@with_store
-async def channel_enable(store: Store, name: str) -> None:
-    """Route requests to a channel again."""
-    await channels.set_enabled(store, name, True)
-    click.echo(f"Enabled channel {name}.", err=True)
-
-
 # ---- simulator ------------------------------------------------------------------------------
 
 
@@ -610,105 +475,6 @@ def _upstream_secret(api_key_env: str | None, no_api_key: bool) -> str | None:
     )
 
 
-# ---- money: redemption codes and prices ------------------------------------------------------
-
-
-@main.group()
-def code() -> None:
-    """Manage redemption codes."""
-
-
-@code.command("create")
-@click.option("--count", type=click.IntRange(1, 1000), default=1, show_default=True)
-@click.option("--value", required=True, help="Dollars each code is worth, e.g. 10 or 2.50.")
-@click.option("--expires", default=None, help="When they stop working: 30d, 12h or 2027-01-31.")
-@click.option("--batch", "label", default="", help="A label for the batch (default: the time).")
-@data_dir_option
-@with_store
-async def code_create(
-    store: Store, count: int, value: str, expires: str | None, label: str
-) -> None:
-    """Make a batch of codes and print them (one per line on stdout, shown this once)."""
-    wanted = BatchRequest(count=count, amount=parse_dollars(value), label=label)
-    made = await create_batch(store, None, wanted, expires_at=parse_expiry(expires))
-    until = f", expiring {made.expires_at:%Y-%m-%d %H:%M} UTC" if made.expires_at else ""
-    click.echo(
-        f"Batch '{made.label}': {len(made.codes)} codes of {format_dollars(made.amount)}{until}. "
-        "They are shown this once:",
-        err=True,
-    )
-    for new in made.codes:
-        click.echo(new)
-
-
-@code.command("list")
-@click.option("--batch", "label", default=None, help="Show this batch's codes.")
-@data_dir_option
-@with_store
-async def code_list(store: Store, label: str | None) -> None:
-    """List batches (label, value, codes, redeemed, expiry) or one batch's codes."""
-    if label is None:
-        for b in await store.redemption_codes.batches(datetime.now(UTC)):
-            until = b.expires_at.isoformat() if b.expires_at else "-"
-            money = format_dollars(b.amount)
-            click.echo(f"{b.batch}\t{money}\t{b.count}\t{b.redeemed} redeemed\t{until}")
-        return
-    for c in await store.redemption_codes.in_batch(label):
-        who = c.redeemed_by_name or (f"#{c.redeemed_by}" if c.redeemed_by else "-")
-        when = c.redeemed_at.isoformat() if c.redeemed_at else "-"
-        click.echo(f"#{c.id}\t{format_dollars(c.amount)}\t{who}\t{when}")
-
-
-@main.group()
-def price() -> None:
-    """Manage model prices (dollars per million tokens)."""
-
-
-@price.command("set")
-@click.argument("model")
-@click.option("--input", "input_", required=True, help="Input, e.g. 1.25.")
-@click.option("--cached", default="", help="Cached input (default: the input price).")
-@click.option("--output", required=True, help="Output (reasoning is billed as output).")
-@click.option("--cache-write", default=None, help="Cache writes (default: as input).")
-@data_dir_option
-@with_store
-async def price_set(
-    store: Store, model: str, input_: str, cached: str, output: str, cache_write: str | None
-) -> None:
-    """Set a model's price; running servers bill the next request at it."""
-    new = parse_price(input_, cached, output, cache_write)
-    await store.prices.put(check_model_name(model), new)
-    click.echo(f"{model.strip()}: {_describe_price(new)}.", err=True)
-
-
-@price.command("reset")
-@click.argument("model")
-@data_dir_option
-@with_store
-async def price_reset(store: Store, model: str) -> None:
-    """Drop your price for MODEL: the shipped default (if any) applies again."""
-    if model not in await store.prices.all():
-        raise click.ClickException(f"there is no price of yours for {model}")
-    await store.prices.delete(model)
-    click.echo(f"{model}: your price is gone.", err=True)
-
-
-@price.command("list")
-@data_dir_option
-@with_store
-async def price_list(store: Store) -> None:
-    """Every served model and priced model: price, and where it comes from."""
-    served = {m for row in await store.channels.all() if row.enabled for m in row.models}
-    rows = price_rows(served, await store.prices.all(), DEFAULT_PRICES, {})
-    for row in rows:
-        what = _describe_price(row.price) if row.price else "no price: free"
-        where = row.source or "-"
-        click.echo(f"{row.model}\t{what}\t{where}\t{'served' if row.served else 'not served'}")
-
-
-def _describe_price(value: Price) -> str:
-    write = format_dollars(value.cache_write) if value.cache_write is not None else "as input"
-    return (
-        f"input {format_dollars(value.input)}, cached {format_dollars(value.cached_input)}, "
-        f"output {format_dollars(value.output)}, cache write {write} per million tokens"
-    )
+# these command groups live in their own modules; importing them registers them on `main`
+from fourk.cli import channel as _channel  # noqa: E402, F401
+from fourk.cli import money as _money  # noqa: E402, F401
