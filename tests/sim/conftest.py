@@ -1,4 +1,4 @@
-"""Fixtures for the simulator tests: an HTTP client factory and an SSE decoder."""
+"""Fixtures for the simulator tests: HTTP client and server factories, an SSE decoder."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from fourk.protocols.sse import SSEDecoder
-from fourk.sim import SimOptions, create_sim_app
+from fourk.sim import SimOptions, SimServer, create_sim_app, start_sim
 
 MakeClient = Callable[..., Awaitable[TestClient[Any, Any]]]
 DecodeSSE = Callable[[bytes], list[dict[str, Any]]]
@@ -48,3 +48,21 @@ async def make_client() -> AsyncIterator[MakeClient]:
     yield make
     for client in clients:
         await client.close()
+
+
+MakeSim = Callable[..., Awaitable[SimServer]]
+
+
+@pytest.fixture
+async def make_sim() -> AsyncIterator[MakeSim]:
+    """Serve a simulator on a free loopback port (for the real SDKs); closed afterwards."""
+    servers: list[SimServer] = []
+
+    async def make(options: SimOptions | None = None) -> SimServer:
+        server = await start_sim("127.0.0.1", 0, options or SimOptions())
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        await server.close()

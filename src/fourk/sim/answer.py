@@ -4,17 +4,18 @@ The persona picks the items; this module adds what every wire protocol needs ali
 model name, the creation time, and the usage estimate. Message text is padded here when
 it is shorter than the number of stream chunks asked for, so every encoder (and the
 benchmark) sees exactly that many text deltas and a done text equal to their sum.
+`cap_answer` then cuts the answer where a model told `max_tokens` would have stopped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from fourk.sim.ids import IdFactory
-from fourk.sim.items import OutputItem, TextMessage
+from fourk.sim.items import OutputItem, TextMessage, item_text
 from fourk.sim.persona import Persona
-from fourk.sim.usage import SimUsage, estimate_usage
+from fourk.sim.usage import CHARS_PER_TOKEN, SimUsage, count_reasoning_tokens, estimate_usage
 
 _FILLER = " ok"
 
@@ -25,6 +26,8 @@ class Answer:
     created_at: int
     items: tuple[OutputItem, ...]
     usage: SimUsage
+    truncated: bool = False
+    """True when the output was cut at the request's `max_tokens` (see `cap_answer`)."""
 
 
 def plan_answer(
@@ -46,6 +49,38 @@ def plan_answer(
         items=items,
         usage=estimate_usage(request_size, items, cached_tokens),
     )
+
+
+def cap_answer(answer: Answer, max_tokens: int | None) -> Answer:
+    """The answer a model stopped after `max_tokens` output tokens would give.
+
+    Items are kept in order while they fit (four characters a token); a message that does
+    not fit is cut, anything else that does not fit is left out, and nothing follows it.
+    The output tokens are then exactly `max_tokens`, and `truncated` is set.
+    """
+    if max_tokens is None or answer.usage.output_tokens <= max_tokens:
+        return answer
+    items = _fit(answer.items, max_tokens * CHARS_PER_TOKEN)
+    usage = replace(
+        answer.usage,
+        output_tokens=max_tokens,
+        reasoning_tokens=min(count_reasoning_tokens(items), max_tokens),
+    )
+    return replace(answer, items=items, usage=usage, truncated=True)
+
+
+def _fit(items: Sequence[OutputItem], budget: int) -> tuple[OutputItem, ...]:
+    kept: list[OutputItem] = []
+    for item in items:
+        size = len(item_text(item))
+        if size <= budget:
+            kept.append(item)
+            budget -= size
+            continue
+        if isinstance(item, TextMessage) and budget > 0:
+            kept.append(TextMessage(item.text[:budget]))
+        break
+    return tuple(kept)
 
 
 def pad_text(text: str, pieces: int) -> str:

@@ -1,15 +1,23 @@
 """Injected upstream faults: their specs, their JSON form, and a FIFO queue of them.
 
 A fault is queued (by a test through `POST /_sim/faults`, or in code) and consumed by the
-next request whose model matches its filter, `times` times. Kinds:
+next request whose model matches its filter, `times` times, on whichever route it came
+(`/responses`, `/chat/completions`, `/messages`). Kinds:
 
-- `status`: answer HTTP `status` with an OpenAI error body and optional `Retry-After`.
+- `status`: answer HTTP `status` with optional `Retry-After`, and `body` when given, else
+  "simulated upstream error" in the route's own error shape (OpenAI's, or Anthropic's
+  with the type Anthropic pairs with that status).
 - `delay_headers`: wait `seconds` before answering at all.
 - `stall`: after `after` events, send nothing for `seconds`, then carry on.
-- `cut`: after `after` events, drop the connection (no response.completed).
-- `malformed`: after `after` events, send `data: {not json`, then carry on.
-- `no_completed`: send everything but response.completed, then end cleanly.
-- `failed`: send response.created, then response.failed with `code` and `message`.
+- `cut`: after `after` events, drop the connection (no terminal event).
+- `malformed`: after `after` events, send `data: {not json` (on /messages with an
+  `event: content_block_delta` line), then carry on.
+- `no_completed`: end cleanly without the terminal events: response.completed
+  (Responses); the finish_reason chunk, usage chunk and [DONE] (Chat); message_delta and
+  message_stop (Anthropic).
+- `failed`: the stream's first event, then the protocol's error: response.failed with
+  `code` and `message` (Responses), a `{"error": {...}}` chunk (Chat), an `error` event
+  (Anthropic; its type from `error_type` or `code`, else `api_error`).
 
 "After N events" fires at the end of the stream when it has fewer than N events.
 On a `stream: false` request, `stall` waits before answering, `cut` drops the connection,

@@ -1,7 +1,7 @@
 """What a simulated model says, independent of any wire protocol.
 
-A persona decides a list of these; an encoder per protocol (Responses today, Chat
-Completions and Anthropic Messages later) puts them on the wire.
+A persona decides a list of these; an encoder per protocol (OpenAI Responses, Chat
+Completions, Anthropic Messages) puts them on the wire.
 """
 
 from __future__ import annotations
@@ -26,6 +26,15 @@ class FunctionCall:
 
 
 @dataclass(frozen=True, slots=True)
+class CustomToolCall:
+    """A call to a freeform (`custom`) Responses tool; `input` is raw text, not JSON."""
+
+    name: str
+    input: str
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class Reasoning:
     """A reasoning item: a readable summary and an opaque blob the client sends back."""
 
@@ -40,7 +49,7 @@ class Compaction:
     encrypted_content: str
 
 
-OutputItem = TextMessage | FunctionCall | Reasoning | Compaction
+OutputItem = TextMessage | FunctionCall | CustomToolCall | Reasoning | Compaction
 
 
 def item_text(item: OutputItem) -> str:
@@ -50,6 +59,8 @@ def item_text(item: OutputItem) -> str:
             return text
         case FunctionCall(name=name, arguments=arguments):
             return name + arguments
+        case CustomToolCall(name=name, input=text):
+            return name + text
         case Reasoning(summary=summary):
             return summary
         case Compaction(encrypted_content=content):

@@ -26,7 +26,8 @@ class SimOptions:
     cached_tokens: int = 0
     """Reported `input_tokens_details.cached_tokens` (capped at the input tokens)."""
     api_key: str | None = None
-    """When set, requests must carry `Authorization: Bearer <api_key>`."""
+    """When set, requests must carry `Authorization: Bearer <api_key>` (or, on the Anthropic
+    routes, `x-api-key: <api_key>`)."""
     persona: str = "echo"
     """Default persona: "echo" or "reasoner"."""
     coalesce: bool = True

@@ -1,15 +1,22 @@
 """Personas: what the simulated model says to a request (pure).
 
-A persona reads the decoded OpenAI Responses request body and returns protocol-neutral
-output items. It never sees the wire format of the answer, so the same persona can later
-speak Chat Completions or Anthropic Messages through another encoder.
+A persona reads an OpenAI Responses-shaped request body (Chat Completions and Anthropic
+requests are first read into that shape by `chat_request` / `anthropic_request`) and
+returns protocol-neutral output items. It never sees the wire format of the answer, so the
+same persona speaks every protocol, each through its own encoder.
 
 The default persona, "echo", drives a Codex turn end to end:
 
 - last input item `compaction_trigger` → one `Compaction` (simulated remote compaction);
 - last input item a tool output → "Command finished. Output: <output>";
+- last user text containing `CONTEXT CHECKPOINT COMPACTION` → "Summary of the conversation
+  so far: " and the earlier user texts, each cut to 80 characters, joined with " | ";
 - last user text containing `run: CMD` → an `exec_command` call with `{"cmd": CMD}`;
+- last user text containing `patch: PATH TEXT` → an `apply_patch` call adding file PATH
+  with the line TEXT, shaped for the apply_patch tool the request offers (see `patch.py`);
 - anything else → "You said: <first 200 characters>".
+
+Earlier `compaction` items in the input are opaque history and change nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import orjson
 
 from fourk.sim.ids import IdFactory
 from fourk.sim.items import Compaction, FunctionCall, OutputItem, Reasoning, TextMessage
+from fourk.sim.patch import patch_call, patch_script
 
 Persona = Callable[[Mapping[str, object], IdFactory], list[OutputItem]]
 """Request body and an id factory in, output items out."""
@@ -32,6 +40,13 @@ ECHO_LIMIT = 200
 
 TOOL_OUTPUT_LIMIT = 2000
 """How many characters of a tool's output the reply quotes."""
+
+SUMMARY_TRIGGER = "CONTEXT CHECKPOINT COMPACTION"
+"""What Codex and fourk put in the prompt that asks a model to summarise the history."""
+
+SUMMARY_PREFIX = "Summary of the conversation so far: "
+SUMMARY_TEXT_LIMIT = 80
+"""How many characters of each earlier user text the summary quotes."""
 
 PERSONA_NAMES = ("echo", "reasoner")
 
@@ -51,10 +66,15 @@ def echo_persona(body: Mapping[str, object], new_id: IdFactory) -> list[OutputIt
             output = content_text(last.get("output")).strip()[:TOOL_OUTPUT_LIMIT]
             return [TextMessage(f"Command finished. Output: {output}")]
     text = last_user_text(body)
+    if SUMMARY_TRIGGER in text:
+        return [TextMessage(summarize(user_texts(body)[:-1]))]
     command = run_command(text)
     if command:
         arguments = orjson.dumps({"cmd": command}).decode()
         return [FunctionCall(name="exec_command", arguments=arguments, call_id=new_id("call"))]
+    patch = patch_script(text)
+    if patch is not None:
+        return [patch_call(body.get("tools"), *patch, new_id)]
     if not text:
         return [TextMessage("You said nothing.")]
     return [TextMessage(f"You said: {text[:ECHO_LIMIT]}")]
@@ -67,8 +87,13 @@ def reasoner_persona(body: Mapping[str, object], new_id: IdFactory) -> list[Outp
         return answer
     topic = last_user_text(body)[:60] or "the request"
     summary = f"Thinking about {topic}."
-    blob = "sim-rs-" + base64.urlsafe_b64encode(summary.encode()).decode()
-    return [Reasoning(summary=summary, encrypted_content=blob), *answer]
+    return [Reasoning(summary=summary, encrypted_content=reasoning_blob(summary)), *answer]
+
+
+def reasoning_blob(summary: str) -> str:
+    """The opaque blob (Responses `encrypted_content`, Anthropic `signature`) the sim
+    issues for a reasoning text; a request that sends the text back must carry it."""
+    return "sim-rs-" + base64.urlsafe_b64encode(summary.encode()).decode()
 
 
 def persona_named(name: str) -> Persona:
@@ -92,12 +117,25 @@ def input_items(body: Mapping[str, object]) -> Sequence[object]:
 
 def last_user_text(body: Mapping[str, object]) -> str:
     """The text of the last user message in `input`, or "" when there is none."""
-    for item in reversed(input_items(body)):
-        if not isinstance(item, Mapping) or item.get("role") != "user":
-            continue
-        if item.get("type", "message") == "message":
-            return content_text(item.get("content"))
-    return ""
+    texts = user_texts(body)
+    return texts[-1] if texts else ""
+
+
+def user_texts(body: Mapping[str, object]) -> list[str]:
+    """The text of every user message in `input`, oldest first."""
+    return [
+        content_text(item.get("content"))
+        for item in input_items(body)
+        if isinstance(item, Mapping)
+        and item.get("role") == "user"
+        and item.get("type", "message") == "message"
+    ]
+
+
+def summarize(texts: Sequence[str]) -> str:
+    """The summary script's answer: each non-empty text cut to 80 characters, joined."""
+    quoted = [text[:SUMMARY_TEXT_LIMIT] for text in texts if text]
+    return SUMMARY_PREFIX + " | ".join(quoted)
 
 
 def content_text(content: object) -> str:

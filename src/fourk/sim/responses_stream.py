@@ -10,10 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fourk.protocols.sse import encode_typed_event
 from fourk.sim.answer import Answer, split_text
+from fourk.sim.faults import FailedFault
 from fourk.sim.ids import IdFactory
-from fourk.sim.items import Compaction, FunctionCall, OutputItem, Reasoning, TextMessage
+from fourk.sim.items import (
+    Compaction,
+    CustomToolCall,
+    FunctionCall,
+    OutputItem,
+    Reasoning,
+    TextMessage,
+)
 from fourk.sim.responses_wire import (
     JSONObject,
     encode_item,
@@ -22,6 +29,7 @@ from fourk.sim.responses_wire import (
     encode_summary_text,
     item_id_prefix,
 )
+from fourk.sim.sse import encode_typed_event
 
 
 class ResponsesEventStream:
@@ -41,6 +49,16 @@ class ResponsesEventStream:
         yield from self.head()
         yield from self.body()
         yield self.completed()
+
+    def unfinished(self) -> Iterator[bytes]:
+        """The stream without its final response.completed (a `no_completed` fault)."""
+        yield from self.head()
+        yield from self.body()
+
+    def failing(self, fault: FailedFault) -> Iterator[bytes]:
+        """response.created, then response.failed with the fault's error (a `failed` fault)."""
+        yield self.created()
+        yield self.failed(fault.code, fault.message, fault.error_type)
 
     def head(self) -> Iterator[bytes]:
         """response.created and response.in_progress."""
@@ -105,6 +123,8 @@ class ResponsesEventStream:
                 yield from self._text_events(where, text)
             case FunctionCall(arguments=arguments):
                 yield from self._argument_events(where, arguments)
+            case CustomToolCall(input=text):
+                yield from self._input_events(where, text)
             case Reasoning(summary=summary):
                 yield from self._summary_events(where, summary)
             case Compaction():
@@ -126,6 +146,11 @@ class ResponsesEventStream:
         yield self._event(
             "response.function_call_arguments.done", {**where, "arguments": arguments}
         )
+
+    def _input_events(self, where: JSONObject, text: str) -> Iterator[bytes]:
+        for piece in split_text(text, self._chunks):
+            yield self._event("response.custom_tool_call_input.delta", {**where, "delta": piece})
+        yield self._event("response.custom_tool_call_input.done", {**where, "input": text})
 
     def _summary_events(self, where: JSONObject, summary: str) -> Iterator[bytes]:
         at: JSONObject = {**where, "summary_index": 0}

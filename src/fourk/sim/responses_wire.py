@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fourk.sim.items import Compaction, FunctionCall, OutputItem, Reasoning, TextMessage
+from fourk.sim.items import (
+    Compaction,
+    CustomToolCall,
+    FunctionCall,
+    OutputItem,
+    Reasoning,
+    TextMessage,
+)
 from fourk.sim.usage import SimUsage
 
 JSONObject = dict[str, object]
@@ -17,6 +24,8 @@ def item_id_prefix(item: OutputItem) -> str:
             return "msg"
         case FunctionCall():
             return "fc"
+        case CustomToolCall():
+            return "ctc"
         case Reasoning():
             return "rs"
         case Compaction():
@@ -44,15 +53,8 @@ def encode_item(item: OutputItem, item_id: str, *, done: bool = True) -> JSONObj
                 "status": status,
                 "content": content,
             }
-        case FunctionCall(name=name, arguments=arguments, call_id=call_id):
-            return {
-                "type": "function_call",
-                "id": item_id,
-                "call_id": call_id,
-                "name": name,
-                "arguments": arguments if done else "",
-                "status": status,
-            }
+        case FunctionCall() | CustomToolCall():
+            return _encode_call(item, item_id, done=done)
         case Reasoning(summary=summary, encrypted_content=blob):
             encoded: JSONObject = {
                 "type": "reasoning",
@@ -64,6 +66,22 @@ def encode_item(item: OutputItem, item_id: str, *, done: bool = True) -> JSONObj
             return encoded
         case Compaction(encrypted_content=blob):
             return {"type": "compaction", "id": item_id, "encrypted_content": blob}
+
+
+def _encode_call(item: FunctionCall | CustomToolCall, item_id: str, *, done: bool) -> JSONObject:
+    """A `function_call` (JSON `arguments`) or `custom_tool_call` (raw `input`) item."""
+    if isinstance(item, FunctionCall):
+        kind, field, value = "function_call", "arguments", item.arguments
+    else:
+        kind, field, value = "custom_tool_call", "input", item.input
+    return {
+        "type": kind,
+        "id": item_id,
+        "call_id": item.call_id,
+        "name": item.name,
+        field: value if done else "",
+        "status": "completed" if done else "in_progress",
+    }
 
 
 def encode_usage(usage: SimUsage) -> JSONObject:

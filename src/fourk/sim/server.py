@@ -1,9 +1,13 @@
-"""The simulator over HTTP: OpenAI's `/responses` and `/models`, plus a control API.
+"""The simulator over HTTP: OpenAI Responses and Chat Completions, Anthropic Messages,
+model lists, plus a control API.
 
-Routes (each OpenAI one with and without the `/v1` prefix):
+Routes (each API one with and without the `/v1` prefix):
 
-- `POST /responses`: SSE for `"stream": true`, JSON otherwise (see `simulator.py`).
-- `GET /models`: the configured model list, OpenAI's list shape.
+- `POST /responses`, `POST /chat/completions`, `POST /messages`: SSE for `"stream": true`,
+  JSON otherwise (see `simulator.py`); errors in the route's own shape. `/messages` takes
+  the key as `x-api-key` or `Authorization: Bearer`.
+- `GET /models`: the configured model list, OpenAI's list shape, or Anthropic's when the
+  request has an `anthropic-version` header.
 - `POST /_sim/faults` `{"faults": [...]}` queues faults; `GET` lists them; `DELETE` clears.
 - `GET /_sim/requests` `{"requests": [...]}` (newest last); `DELETE` clears.
 - `GET /_sim/health`.
@@ -17,15 +21,17 @@ import asyncio
 import contextlib
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import orjson
 from aiohttp import web
 
+from fourk.sim.anthropic_wire import encode_models
+from fourk.sim.dialect import ANTHROPIC, RESPONSES, Dialect, dialect_named
 from fourk.sim.faults import FaultSpecError, decode_faults, encode_fault
 from fourk.sim.options import SimOptions
 from fourk.sim.recorder import RequestLog
-from fourk.sim.responses_wire import openai_error
 from fourk.sim.simulator import JSON_CONTENT_TYPE, SimConnectionCut, SimReply, Simulator
 
 SIMULATOR = web.AppKey("fourk_sim_simulator", Simulator)
@@ -33,7 +39,10 @@ REQUEST_LOG = web.AppKey("fourk_sim_request_log", RequestLog)
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
 MODELS_CREATED = 1_735_689_600  # 2025-01-01, a fixed `created` for the model list
+ROUTES = (("/responses", "responses"), ("/chat/completions", "chat"), ("/messages", "anthropic"))
 _NOT_JSON = object()
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def create_sim_app(
@@ -45,7 +54,8 @@ def create_sim_app(
     app[SIMULATOR] = sim
     app[REQUEST_LOG] = RequestLog(sim.options.record_limit)
     for prefix in ("", "/v1"):
-        app.router.add_post(f"{prefix}/responses", _responses)
+        for path, protocol in ROUTES:
+            app.router.add_post(prefix + path, _answer_in(dialect_named(protocol)))
         app.router.add_get(f"{prefix}/models", _models)
     app.router.add_route("*", "/_sim/faults", _faults)
     app.router.add_route("*", "/_sim/requests", _requests)
@@ -54,19 +64,28 @@ def create_sim_app(
     return app
 
 
-async def _responses(request: web.Request) -> web.StreamResponse:
+def _answer_in(dialect: Dialect) -> Handler:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return await _answer(request, dialect)
+
+    return handler
+
+
+async def _answer(request: web.Request, dialect: Dialect) -> web.StreamResponse:
     raw = await request.read()
     body = _parse_json(raw)
     _record(request, None if body is _NOT_JSON else body)
     simulator = request.app[SIMULATOR]
-    denied = _check_auth(request, simulator.options)
+    denied = _check_auth(request, simulator.options, dialect)
     if denied is not None:
         return denied
     if body is _NOT_JSON:
         message = "We could not parse the JSON body of your request."
-        return _error(400, message, "invalid_request_error")
+        return _error(400, message, "invalid_request_error", dialect=dialect)
     try:
-        reply = await simulator.respond(body, headers=request.headers, request_size=len(raw))
+        reply = await simulator.respond(
+            body, headers=request.headers, request_size=len(raw), protocol=dialect.name
+        )
     except SimConnectionCut:
         return _cut(request, web.Response())
     return await _send(request, reply)
@@ -75,9 +94,12 @@ async def _responses(request: web.Request) -> web.StreamResponse:
 async def _models(request: web.Request) -> web.StreamResponse:
     _record(request, None)
     options = request.app[SIMULATOR].options
-    denied = _check_auth(request, options)
+    anthropic = "anthropic-version" in request.headers
+    denied = _check_auth(request, options, ANTHROPIC if anthropic else RESPONSES)
     if denied is not None:
         return denied
+    if anthropic:
+        return _json(200, encode_models(options.models))
     data = [
         {"id": model, "object": "model", "created": MODELS_CREATED, "owned_by": "fourk-sim"}
         for model in options.models
@@ -144,16 +166,31 @@ def _cut(request: web.Request, response: web.StreamResponse) -> web.StreamRespon
     return response
 
 
-def _check_auth(request: web.Request, options: SimOptions) -> web.StreamResponse | None:
-    if options.api_key is None:
+def _check_auth(
+    request: web.Request, options: SimOptions, dialect: Dialect
+) -> web.StreamResponse | None:
+    """None when the key is right; else the 401 in the dialect's shape.
+
+    OpenAI routes take `Authorization: Bearer KEY`; Anthropic ones also `x-api-key: KEY`.
+    """
+    key = options.api_key
+    if key is None:
         return None
     given = request.headers.get("Authorization")
-    if given == f"Bearer {options.api_key}":
+    if given == f"Bearer {key}":
         return None
-    if not given:
-        message = "You didn't provide an API key. Send it as 'Authorization: Bearer <key>'."
-        return _error(401, message, "invalid_request_error")
-    return _error(401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key")
+    anthropic = dialect is ANTHROPIC
+    header_key = request.headers.get("x-api-key") if anthropic else None
+    if header_key == key:
+        return None
+    if not given and not header_key:
+        how = "'Authorization: Bearer <key>'"
+        if anthropic:
+            how = f"'x-api-key: <key>' or {how}"
+        message = f"You didn't provide an API key. Send it as {how}."
+        return _error(401, message, "invalid_request_error", dialect=dialect)
+    message = "invalid x-api-key" if anthropic else "Incorrect API key provided."
+    return _error(401, message, "invalid_request_error", "invalid_api_key", dialect=dialect)
 
 
 def _record(request: web.Request, body: object) -> None:
@@ -173,8 +210,15 @@ def _json(status: int, payload: object) -> web.Response:
     return web.Response(status=status, body=orjson.dumps(payload), content_type=JSON_CONTENT_TYPE)
 
 
-def _error(status: int, message: str, type_: str, code: str | None = None) -> web.Response:
-    return _json(status, openai_error(message, type_, code))
+def _error(
+    status: int,
+    message: str,
+    type_: str,
+    code: str | None = None,
+    *,
+    dialect: Dialect = RESPONSES,
+) -> web.Response:
+    return _json(status, dialect.error_body(status, message, type_, code, None))
 
 
 @dataclass(frozen=True, slots=True)

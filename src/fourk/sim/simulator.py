@@ -13,11 +13,12 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from itertools import chain
 
 import orjson
 
-from fourk.sim.answer import Answer, plan_answer
+from fourk.errors import InvalidRequest
+from fourk.sim.answer import Answer, cap_answer, plan_answer
+from fourk.sim.dialect import RESPONSES, Dialect, EventSource, dialect_named
 from fourk.sim.faults import (
     CutFault,
     DelayHeadersFault,
@@ -32,8 +33,8 @@ from fourk.sim.faults import (
 from fourk.sim.ids import IdFactory, random_id
 from fourk.sim.options import Pacing, PacingError, SimOptions, decode_pacing
 from fourk.sim.persona import persona_named
-from fourk.sim.responses_stream import ResponsesEventStream, encode_answer
-from fourk.sim.responses_wire import JSONObject, openai_error
+from fourk.sim.request import SimRequest
+from fourk.sim.responses_wire import JSONObject
 from fourk.sim.timeline import MALFORMED_EVENT, Cut, Pause, Step, plan_timeline
 
 COALESCE_BYTES = 32 * 1024
@@ -74,8 +75,17 @@ def json_reply(status: int, payload: object, headers: Mapping[str, str] | None =
     )
 
 
-def error_reply(status: int, message: str, type_: str, code: str | None = None) -> SimReply:
-    return json_reply(status, openai_error(message, type_, code))
+def error_reply(
+    status: int,
+    message: str,
+    type_: str,
+    code: str | None = None,
+    param: str | None = None,
+    *,
+    dialect: Dialect = RESPONSES,
+) -> SimReply:
+    """An error answer in the dialect's shape (`type_` is the OpenAI error type)."""
+    return json_reply(status, dialect.error_body(status, message, type_, code, param))
 
 
 class Simulator:
@@ -105,59 +115,66 @@ class Simulator:
         headers: Mapping[str, str] | None = None,
         request_size: int | None = None,
         stream: bool | None = None,
+        protocol: str = "responses",
     ) -> SimReply:
-        """Answer a decoded `POST /responses` body.
+        """Answer a decoded request body in `protocol` ("responses", "chat", "anthropic").
 
         `headers` (lowercase names) may carry `x-sim-*` overrides; `request_size` is the
         body's size in bytes (re-encoded when not given); `stream` overrides the body's.
         Raises SimConnectionCut for a `cut` fault on a non-streaming request.
         """
-        checked = self._check(body, headers or {})
+        dialect = dialect_named(protocol)
+        checked = self._check(dialect, body, headers or {})
         if isinstance(checked, SimReply):
             return checked
-        body, model, pacing = checked
-        fault = self.faults.take(model)
+        request, pacing = checked
+        fault = self.faults.take(request.model)
         if isinstance(fault, DelayHeadersFault):
             await self._sleep(fault.seconds)
         if isinstance(fault, StatusFault):
-            return _status_reply(fault)
-        streaming = body.get("stream") is True if stream is None else stream
-        answer = plan_answer(
-            body,
-            persona_named(pacing.persona),
-            self._new_id,
-            model=model,
-            now=self._clock(),
-            request_size=len(orjson.dumps(body)) if request_size is None else request_size,
-            cached_tokens=self.options.cached_tokens,
-            chunks=pacing.chunks if streaming else 1,
-        )
+            return _status_reply(dialect, fault)
+        streaming = request.stream if stream is None else stream
+        size = len(orjson.dumps(body)) if request_size is None else request_size
+        answer = self._plan(dialect, request, pacing, size, streaming)
         if streaming:
             headers_out = {
                 "content-type": SSE_CONTENT_TYPE,
                 "cache-control": "no-cache",
                 "x-request-id": self._new_id("req"),
             }
-            return SimReply(200, self._stream(answer, pacing, fault), headers_out)
-        return await self._whole(answer, fault)
+            return SimReply(200, self._stream(dialect, answer, request, pacing, fault), headers_out)
+        return await self._whole(dialect, answer, fault)
 
     def _check(
-        self, body: object, headers: Mapping[str, str]
-    ) -> tuple[dict[str, object], str, Pacing] | SimReply:
-        """The body, its model and the pacing in force; or the 400 to answer instead."""
+        self, dialect: Dialect, body: object, headers: Mapping[str, str]
+    ) -> tuple[SimRequest, Pacing] | SimReply:
+        """The request as read and the pacing in force; or the 400 to answer instead."""
         if not isinstance(body, dict):
             message = "The request body must be a JSON object."
-            return error_reply(400, message, "invalid_request_error")
-        model = body.get("model")
-        if not isinstance(model, str) or not model:
-            message = "Missing required parameter: 'model'."
-            return error_reply(400, message, "invalid_request_error", "missing_required_parameter")
+            return error_reply(400, message, "invalid_request_error", dialect=dialect)
         try:
-            return body, model, decode_pacing(self.options, headers)
+            return dialect.read(body), decode_pacing(self.options, headers)
+        except InvalidRequest as exc:
+            return error_reply(400, exc.message, exc.type, exc.code, exc.param, dialect=dialect)
         except PacingError as exc:
-            return error_reply(400, str(exc), "invalid_request_error")
+            return error_reply(400, str(exc), "invalid_request_error", dialect=dialect)
 
-    async def _whole(self, answer: Answer, fault: Fault | None) -> SimReply:
+    def _plan(
+        self, dialect: Dialect, request: SimRequest, pacing: Pacing, size: int, streaming: bool
+    ) -> Answer:
+        answer = plan_answer(
+            request.body,
+            persona_named(pacing.persona),
+            dialect.ids(self._new_id),
+            model=request.model,
+            now=self._clock(),
+            request_size=size,
+            cached_tokens=self.options.cached_tokens,
+            chunks=pacing.chunks if streaming else 1,
+        )
+        return cap_answer(answer, request.max_tokens)
+
+    async def _whole(self, dialect: Dialect, answer: Answer, fault: Fault | None) -> SimReply:
         """The `stream: false` answer; stream faults get their nearest JSON equivalent."""
         match fault:
             case StallFault(seconds=seconds):
@@ -167,18 +184,27 @@ class Simulator:
             case MalformedFault():
                 return SimReply(200, MALFORMED_EVENT[6:-2], {"content-type": JSON_CONTENT_TYPE})
             case FailedFault(code=code, message=message, error_type=error_type):
-                return error_reply(500, message, error_type or "server_error", code)
+                type_ = error_type or "server_error"
+                return error_reply(500, message, type_, code, dialect=dialect)
             case _:
                 pass
-        return json_reply(200, encode_answer(answer, self._new_id))
+        return json_reply(200, dialect.whole(answer, self._new_id))
 
-    def _stream(self, answer: Answer, pacing: Pacing, fault: Fault | None) -> AsyncIterator[bytes]:
-        events = ResponsesEventStream(answer, self._new_id, pacing.chunks)
+    def _stream(
+        self,
+        dialect: Dialect,
+        answer: Answer,
+        request: SimRequest,
+        pacing: Pacing,
+        fault: Fault | None,
+    ) -> AsyncIterator[bytes]:
+        events = dialect.stream(answer, request, self._new_id, pacing.chunks)
         steps = plan_timeline(
             _source(events, fault),
             ttft=pacing.ttft_ms / 1000,
             gap=pacing.gap_ms / 1000,
             fault=fault,
+            malformed=dialect.malformed_event,
         )
         return self._play(steps)
 
@@ -219,6 +245,7 @@ async def stream_response(
     *,
     headers: Mapping[str, str] | None = None,
     request_size: int | None = None,
+    protocol: str = "responses",
 ) -> AsyncIterator[bytes]:
     """The SSE bytes of one streamed answer, in chunks of whole events, without HTTP.
 
@@ -226,24 +253,26 @@ async def stream_response(
     SimConnectionCut for a `cut` fault, as an HTTP client would see them.
     """
     simulator = Simulator(options, faults)
-    reply = await simulator.respond(body, headers=headers, request_size=request_size, stream=True)
+    reply = await simulator.respond(
+        body, headers=headers, request_size=request_size, stream=True, protocol=protocol
+    )
     if isinstance(reply.body, bytes):
         raise SimHTTPError(reply.status, reply.headers, reply.body)
     async for chunk in reply.body:
         yield chunk
 
 
-def _source(events: ResponsesEventStream, fault: Fault | None) -> Iterator[bytes]:
+def _source(events: EventSource, fault: Fault | None) -> Iterator[bytes]:
     if isinstance(fault, FailedFault):
-        return iter((events.created(), events.failed(fault.code, fault.message, fault.error_type)))
+        return events.failing(fault)
     if isinstance(fault, NoCompletedFault):
-        return chain(events.head(), events.body())
+        return events.unfinished()
     return events.events()
 
 
-def _status_reply(fault: StatusFault) -> SimReply:
+def _status_reply(dialect: Dialect, fault: StatusFault) -> SimReply:
     headers = dict(fault.headers)
     if fault.retry_after is not None:
         seconds = fault.retry_after
         headers["retry-after"] = str(int(seconds)) if seconds == int(seconds) else str(seconds)
-    return json_reply(fault.status, fault.body, headers)
+    return json_reply(fault.status, dialect.status_body(fault), headers)

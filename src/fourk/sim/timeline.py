@@ -31,12 +31,18 @@ Step = bytes | Pause | Cut
 
 
 def plan_timeline(
-    events: Iterable[bytes], *, ttft: float, gap: float, fault: Fault | None
+    events: Iterable[bytes],
+    *,
+    ttft: float,
+    gap: float,
+    fault: Fault | None,
+    malformed: bytes = MALFORMED_EVENT,
 ) -> Iterator[Step]:
     """The steps for `events`: `ttft` seconds before the first, `gap` between the others.
 
     A stall, cut or malformed fault strikes after `fault.after` events, or at the end when
-    the stream is shorter. Other faults change which events there are, not when they go.
+    the stream is shorter; a malformed fault sends `malformed`. Other faults change which
+    events there are, not when they go.
     """
     strike = fault.after if isinstance(fault, StallFault | CutFault | MalformedFault) else -1
     if ttft > 0:
@@ -46,20 +52,20 @@ def plan_timeline(
         if sent and gap > 0:
             yield Pause(gap)
         if sent == strike:
-            yield from _strike(fault)
+            yield from _strike(fault, malformed)
         yield event
         sent += 1
     if sent <= strike:
-        yield from _strike(fault)
+        yield from _strike(fault, malformed)
 
 
-def _strike(fault: Fault | None) -> Iterator[Step]:
+def _strike(fault: Fault | None, malformed: bytes) -> Iterator[Step]:
     match fault:
         case StallFault(seconds=seconds):
             yield Pause(seconds)
         case CutFault():
             yield Cut()
         case MalformedFault():
-            yield MALFORMED_EVENT
+            yield malformed
         case _:
             pass

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from fourk.sim.items import OutputItem, Reasoning, item_text
 
+CHARS_PER_TOKEN = 4
+
 
 @dataclass(frozen=True, slots=True)
 class SimUsage:
@@ -29,14 +31,19 @@ def estimate_usage(request_size: int, items: Sequence[OutputItem], cached_tokens
 
     `cached_tokens` is what the operator configured; it is capped at the input tokens.
     """
-    input_tokens = max(1, request_size // 4)
+    input_tokens = max(1, request_size // CHARS_PER_TOKEN)
     output_chars = sum(len(item_text(item)) for item in items)
-    reasoning_chars = sum(len(item.summary) for item in items if isinstance(item, Reasoning))
-    reasoning_tokens = reasoning_chars // 4
-    output_tokens = max(1, output_chars // 4, reasoning_tokens)
+    reasoning_tokens = count_reasoning_tokens(items)
+    output_tokens = max(1, output_chars // CHARS_PER_TOKEN, reasoning_tokens)
     return SimUsage(
         input_tokens=input_tokens,
         cached_tokens=min(max(0, cached_tokens), input_tokens),
         output_tokens=output_tokens,
         reasoning_tokens=reasoning_tokens,
     )
+
+
+def count_reasoning_tokens(items: Sequence[OutputItem]) -> int:
+    """The reasoning part of the output tokens."""
+    chars = sum(len(item.summary) for item in items if isinstance(item, Reasoning))
+    return chars // CHARS_PER_TOKEN
