@@ -24,6 +24,7 @@ from fourk.routing.health import ChannelHealth
 from fourk.sealer import Sealer, load_server_key
 from fourk.services.authentication import Authenticator
 from fourk.services.billing import Biller
+from fourk.services.compaction import Compactor
 from fourk.services.directory import Directory
 from fourk.services.limits_gate import LimitsGate
 from fourk.services.log_writer import LogWriter
@@ -95,6 +96,7 @@ async def _lifespan(
         health=health,
         biller=biller,
         limits=limits,
+        compactor=Compactor(store.sealer),
     )
     utc_now = functools.partial(datetime.now, UTC)
     app[SERVICES] = Services(

@@ -42,6 +42,13 @@ class FourkError(Exception):
             }
         }
 
+    def anthropic_body(self) -> dict[str, Any]:
+        """The error as the Anthropic Messages API writes it (for /v1/messages clients)."""
+        return {
+            "type": "error",
+            "error": {"type": anthropic_type(self.status), "message": self.message},
+        }
+
     def headers(self) -> dict[str, str]:
         if self.retry_after is None:
             return {}
@@ -121,3 +128,20 @@ class InternalError(FourkError):
     status = 500
     type = "server_error"
     default_code = "internal_error"
+
+
+_ANTHROPIC_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    503: "overloaded_error",
+    529: "overloaded_error",
+}
+
+
+def anthropic_type(status: int) -> str:
+    """Anthropic's error type for an HTTP status (what its SDKs map back to exceptions)."""
+    return _ANTHROPIC_TYPES.get(status, "api_error")

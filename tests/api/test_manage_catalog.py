@@ -110,6 +110,7 @@ class Recorder:
     """A provider that records each call and answers a small whole response."""
 
     kind = "rec"
+    wire = "responses"
 
     def __init__(self) -> None:
         self.calls: list[UpstreamCall] = []

@@ -104,6 +104,7 @@ def test_the_test_verdict_never_repeats_the_secret() -> None:
 
 class Slow:
     kind = "x"
+    wire = "responses"
 
     def __init__(self, fail: bool = False) -> None:
         self.fail = fail

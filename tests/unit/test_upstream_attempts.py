@@ -185,6 +185,7 @@ class Scripted:
 
     script: dict[int, Reply | BaseException]
     kind: str = "fake"
+    wire: str = "responses"
     opened: list[int] = field(default_factory=list)
 
     async def open(self, call: UpstreamCall) -> UpstreamReply:

@@ -33,11 +33,13 @@ class RequestIds:
         return f"{self._prefix}{self._next():010x}"
 
 
-def error_response(error: FourkError, request_id: str) -> web.Response:
+def error_response(error: FourkError, request_id: str, *, anthropic: bool = False) -> web.Response:
     headers = {"X-Request-Id": request_id, **error.headers()}
+    if anthropic:
+        headers["request-id"] = request_id
     return web.Response(
         status=error.status,
-        body=orjson.dumps(error.openai_body()),
+        body=orjson.dumps(error.anthropic_body() if anthropic else error.openai_body()),
         content_type="application/json",
         headers=headers,
     )
@@ -57,11 +59,17 @@ def error_middleware() -> Middleware:
     return middleware
 
 
+def speaks_anthropic(request: web.Request) -> bool:
+    """The client is an Anthropic one: its errors go out in Anthropic's shape."""
+    return request.path.endswith("/messages") or "anthropic-version" in request.headers
+
+
 async def _answer(request: web.Request, handler: Handler, request_id: str) -> web.StreamResponse:
+    anthropic = speaks_anthropic(request)
     try:
         return await handler(request)
     except FourkError as error:
-        return error_response(error, request_id)
+        return error_response(error, request_id, anthropic=anthropic)
     except web.HTTPRequestEntityTooLarge:
         return error_response(
             BodyTooLarge(
@@ -69,9 +77,10 @@ async def _answer(request: web.Request, handler: Handler, request_id: str) -> we
                 f"({request.app[SERVICES].settings.max_body_bytes} bytes)."
             ),
             request_id,
+            anthropic=anthropic,
         )
     except web.HTTPNotFound:
-        return error_response(_no_route(request), request_id)
+        return error_response(_no_route(request), request_id, anthropic=anthropic)
     except web.HTTPMethodNotAllowed as exc:
         allowed = ", ".join(sorted(exc.allowed_methods))
         return error_response(
@@ -80,6 +89,7 @@ async def _answer(request: web.Request, handler: Handler, request_id: str) -> we
                 code="method_not_allowed",
             ),
             request_id,
+            anthropic=anthropic,
         )
     except web.HTTPException:
         raise
@@ -90,6 +100,7 @@ async def _answer(request: web.Request, handler: Handler, request_id: str) -> we
                 f"Something went wrong inside fourk; it has been logged (request {request_id})."
             ),
             request_id,
+            anthropic=anthropic,
         )
 
 
@@ -103,5 +114,6 @@ def _no_route(request: web.Request) -> NotFound:
         )
     return NotFound(
         f"There is no endpoint {request.method} {path}.{hint} fourk serves "
-        "POST /responses, POST /v1/responses, GET /models and GET /v1/models."
+        "POST /responses, POST /v1/responses, POST /v1/chat/completions, POST /v1/messages, "
+        "GET /models and GET /v1/models."
     )

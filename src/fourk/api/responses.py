@@ -1,4 +1,4 @@
-"""POST /responses and /v1/responses."""
+"""POST /responses and /v1/responses, and what every relayed endpoint shares."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from aiohttp.web_protocol import RequestPayloadError
 from fourk.api.context import REQUEST_ID, SERVICES
 from fourk.errors import InvalidRequest
 from fourk.protocols.client import decode_client
-from fourk.protocols.responses.request import decode_request
-from fourk.services.authentication import bearer_token
+from fourk.protocols.responses.request import ResponsesRequest, decode_request
+from fourk.services.authentication import Principal, bearer_token
 from fourk.services.relay import ClientGone, Ticket
 
 
@@ -71,13 +71,23 @@ async def read_body(request: web.Request) -> bytes:
 
 async def create_response(request: web.Request) -> web.StreamResponse:
     started = time.monotonic()
-    services = request.app[SERVICES]
+    principal = await authenticate(request)
+    body = decode_request(await read_body(request))
+    return await relay(request, new_ticket(request, principal, body, started))
+
+
+async def authenticate(request: web.Request) -> Principal:
     headers = request.headers
-    principal = await services.authenticator.authenticate(
+    return await request.app[SERVICES].authenticator.authenticate(
         bearer_token(headers.get("Authorization"), headers.get("x-api-key"))
     )
-    body = decode_request(await read_body(request))
-    ticket = Ticket(
+
+
+def new_ticket(
+    request: web.Request, principal: Principal, body: ResponsesRequest, started: float
+) -> Ticket:
+    headers = request.headers
+    return Ticket(
         request_id=request[REQUEST_ID],
         principal=principal,
         request=body,
@@ -85,8 +95,12 @@ async def create_response(request: web.Request) -> web.StreamResponse:
         headers=headers,
         started=started,
     )
+
+
+async def relay(request: web.Request, ticket: Ticket) -> web.StreamResponse:
+    """Hand the ticket to the relay; a whole answer is returned, a stream has been sent."""
     sink = AiohttpSink(request)
-    reply = await services.relay.responses(ticket, sink)
+    reply = await request.app[SERVICES].relay.responses(ticket, sink)
     if reply is not None:
         return web.Response(
             status=reply.status,

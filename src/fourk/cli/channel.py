@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from fourk.cli import _pairs, _split, _upstream_secret, data_dir_option, main, with_store
+from fourk.providers.registry import DESCRIPTIONS, KINDS
 from fourk.services import channels
 from fourk.services.store_bundle import Store
 
@@ -20,7 +21,12 @@ def channel() -> None:
 
 @channel.command("add")
 @click.argument("name")
-@click.option("--kind", required=True, help="Upstream protocol: openai-responses.")
+@click.option(
+    "--kind",
+    required=True,
+    type=click.Choice(KINDS),
+    help="Upstream protocol: " + "; ".join(f"{k}: {d}" for k, d in DESCRIPTIONS.items()) + ".",
+)
 @click.option(
     "--base-url",
     required=True,

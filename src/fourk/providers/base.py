@@ -16,7 +16,7 @@ class UpstreamConnectError(Exception):
 @dataclass(frozen=True, slots=True)
 class UpstreamCall:
     channel: Channel
-    operation: str  # "responses" (later: "chat", "messages", "models")
+    operation: str  # the protocol of `body`: "responses", "chat" or "messages"
     body: bytes
     stream: bool
     headers: Mapping[str, str] = field(default_factory=dict)  # the client's, case-insensitive
@@ -43,6 +43,7 @@ class UpstreamReply(Protocol):
 
 class Provider(Protocol):
     kind: str
+    wire: str  # the protocol it speaks: "responses", "chat" or "messages"
 
     async def open(self, call: UpstreamCall) -> UpstreamReply: ...
 

@@ -52,12 +52,13 @@ class AiohttpReply:
 
 class OpenAIResponsesProvider:
     kind = "openai-responses"
+    wire = "responses"
+    path = "/responses"
 
     def __init__(self, session: aiohttp.ClientSession) -> None:
         self._session = session
 
-    async def open(self, call: UpstreamCall) -> UpstreamReply:
-        url = call.channel.base_url.rstrip("/") + "/responses"
+    def headers(self, call: UpstreamCall) -> dict[str, str]:
         headers = {
             "Content-Type": "application/json",
             "Accept": "text/event-stream" if call.stream else "application/json",
@@ -68,16 +69,27 @@ class OpenAIResponsesProvider:
                 headers[name] = value
         if call.channel.secret:
             headers["Authorization"] = "Bearer " + call.channel.secret
-        try:
-            response = await self._session.post(url, data=call.body, headers=headers)
-        except TimeoutError:
-            raise  # includes aiohttp's read timeout: the caller's deadline logic decides
-        except (aiohttp.ClientError, OSError) as exc:
-            raise UpstreamConnectError(_describe(exc)) from exc
-        return AiohttpReply(response)
+        return headers
+
+    async def open(self, call: UpstreamCall) -> UpstreamReply:
+        url = call.channel.base_url.rstrip("/") + self.path
+        return await post(self._session, url, call.body, self.headers(call))
 
     async def close(self) -> None:
         return None
+
+
+async def post(
+    session: aiohttp.ClientSession, url: str, body: bytes, headers: dict[str, str]
+) -> UpstreamReply:
+    """One upstream POST whose status and headers have arrived."""
+    try:
+        response = await session.post(url, data=body, headers=headers)
+    except TimeoutError:
+        raise  # includes aiohttp's read timeout: the caller's deadline logic decides
+    except (aiohttp.ClientError, OSError) as exc:
+        raise UpstreamConnectError(_describe(exc)) from exc
+    return AiohttpReply(response)
 
 
 def _describe(exc: BaseException) -> str:

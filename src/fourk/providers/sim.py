@@ -45,6 +45,7 @@ class SimReplyAdapter:
 
 class SimProvider:
     kind = "sim"
+    wire = "responses"
 
     def __init__(self, options: SimOptions = DEMO_OPTIONS) -> None:
         self._simulator = Simulator(options)

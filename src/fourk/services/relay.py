@@ -1,7 +1,8 @@
 """The one orchestrator of a relayed request:
 
-authenticate (done by the caller) → pick channels → open upstream with failover → stream the
-answer back → write the request log → (later: settle money).
+authenticate (done by the caller) → limits and money → pick channels → open upstream with
+failover → stream the answer back (passed through, or translated through the hub when the
+client and the upstream speak different protocols) → price, log and charge together.
 """
 
 from __future__ import annotations
@@ -15,30 +16,27 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-import orjson
-
 from fourk.billing.estimate import input_tokens_from_body
 from fourk.billing.usage import Usage
 from fourk.billing.wallet import Hold
 from fourk.errors import FourkError, ModelNotFound
 from fourk.limits import Admission
 from fourk.protocols.client import ClientInfo
-from fourk.protocols.responses.request import ResponsesRequest, encode_request
-from fourk.protocols.responses.stream import (
-    ResponsesWatch,
-    decode_usage,
-    encode_failed,
-)
-from fourk.protocols.sse import SSEFramer
-from fourk.providers.base import Provider, UpstreamCall, UpstreamConnectError, UpstreamReply
+from fourk.protocols.hub.tools import ToolSet
+from fourk.protocols.pipes import Pipe
+from fourk.protocols.responses.request import ResponsesRequest
+from fourk.protocols.wires import Wire
+from fourk.providers.base import Provider, UpstreamConnectError, UpstreamReply
 from fourk.routing.channel import Channel
 from fourk.routing.health import ChannelHealth
 from fourk.routing.select import order_candidates
 from fourk.services.authentication import Principal
 from fourk.services.billing import Biller
+from fourk.services.compaction import Compactor
 from fourk.services.directory import Directory
 from fourk.services.limits_gate import LimitsGate
 from fourk.services.log_writer import LogWriter
+from fourk.services.translation import Translation
 from fourk.services.upstream_attempts import Failures, final_error, open_first
 from fourk.settings import Settings
 from fourk.store.logs import LogRow
@@ -92,6 +90,10 @@ class Ticket:
     usage: Usage | None = None  # as the upstream reported it
     sent_bytes: int = 0  # what went to the client, to bill a stream that lost its usage
     sent_events: int = 0
+    wire: Wire = "responses"  # the client's protocol; `request` is always in the hub's
+    client_body: dict[str, object] | None = None  # the client's own body (Chat, Messages)
+    include_usage: bool = False  # a Chat client asked for the usage chunk
+    tools: dict[int, ToolSet] | None = None  # per channel tried: how its tool names map back
 
 
 class Relay:
@@ -105,6 +107,7 @@ class Relay:
         health: ChannelHealth,
         biller: Biller | None = None,
         limits: LimitsGate | None = None,
+        compactor: Compactor | None = None,
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -115,6 +118,7 @@ class Relay:
         self._health = health
         self._biller = biller
         self._limits = limits
+        self._translation = Translation(directory, providers, compactor)
         self._rng = rng or random.Random()
         self._clock = clock
 
@@ -137,7 +141,7 @@ class Relay:
             opened, failures = await open_first(
                 candidates[: self._settings.max_attempts],
                 self._providers,
-                lambda channel: self._call(ticket, channel),
+                lambda channel: self._translation.call(ticket, channel),
                 self._health,
                 self._settings.first_byte_timeout,
                 self._clock,
@@ -155,8 +159,9 @@ class Relay:
             raise
         row.channel_id = opened.channel.id
         if not ticket.request.stream:
-            return await self._whole(ticket, row, opened.reply)
-        await self._stream(ticket, row, opened.reply, opened.first_chunk, sink)
+            return await self._whole(ticket, row, opened.channel, opened.reply)
+        pipe = self._translation.pipe(ticket, opened.channel)
+        await self._stream(ticket, row, pipe, opened.reply, opened.first_chunk, sink)
         return None
 
     async def _admit(self, ticket: Ticket) -> None:
@@ -196,24 +201,9 @@ class Relay:
             param="model",
         )
 
-    def _call(self, ticket: Ticket, channel: Channel) -> UpstreamCall:
-        asked = ticket.request.model
-        target = self._directory.aliases.get(asked, asked)  # an alias routes as its target
-        upstream = channel.options.get("model_map", {}).get(target, target)
-        strip = bool(channel.options.get("strip_codex_extras"))
-        if upstream != asked or strip:
-            body = encode_request(ticket.request, model=upstream, strip_extras=strip)
-        else:
-            body = ticket.request.raw
-        return UpstreamCall(
-            channel=channel,
-            operation="responses",
-            body=body,
-            stream=ticket.request.stream,
-            headers=ticket.headers,
-        )
-
-    async def _whole(self, ticket: Ticket, row: LogRow, reply: UpstreamReply) -> Reply:
+    async def _whole(
+        self, ticket: Ticket, row: LogRow, channel: Channel, reply: UpstreamReply
+    ) -> Reply:
         try:
             async with asyncio.timeout(self._settings.total_timeout):
                 body = await reply.read_all(self._settings.max_body_bytes)
@@ -228,40 +218,41 @@ class Relay:
             ) from exc
         reply.close()
         row.ttfb_ms = self._ms_since(ticket.started)
+        body, usage = self._translation.whole(ticket, channel, body)
         ticket.sent_bytes = len(body)
-        self._apply_usage(row, ticket, _whole_usage(body))
+        self._apply_usage(row, ticket, usage)
         await self._finish(row, ticket, 200, None, None)
         return Reply(status=200, body=body, headers={"Content-Type": "application/json"})
 
     async def _stream(
-        self, ticket: Ticket, row: LogRow, reply: UpstreamReply, first: bytes, sink: ClientSink
+        self,
+        ticket: Ticket,
+        row: LogRow,
+        pipe: Pipe,
+        reply: UpstreamReply,
+        first: bytes,
+        sink: ClientSink,
     ) -> None:
-        watch = ResponsesWatch()
-        framer = SSEFramer()
         started_sending = False
         chunk = first
         try:
             async with asyncio.timeout(self._remaining(ticket)):
-                while chunk:
-                    region = framer.feed_region(chunk)
-                    if region:
-                        if not started_sending:
-                            await sink.start(
-                                200, {**SSE_HEADERS, "X-Request-Id": ticket.request_id}
-                            )
-                            started_sending = True
-                            row.ttfb_ms = self._ms_since(ticket.started)
-                        if await self._forward(region, watch, ticket, row, sink):
-                            return
+                while True:
+                    send, final = pipe.feed(chunk) if chunk else pipe.flush()
+                    if (send or final is not None) and not started_sending:
+                        await sink.start(200, {**SSE_HEADERS, "X-Request-Id": ticket.request_id})
+                        started_sending = True
+                        row.ttfb_ms = self._ms_since(ticket.started)
+                    if send:
+                        ticket.sent_bytes += len(send)
+                        ticket.sent_events += send.count(b"\n\n")
+                        await sink.send(send)
+                    if final is not None:
+                        await self._end_stream(ticket, row, pipe, final, sink)
+                        return
+                    if not chunk:
+                        break
                     chunk = await reply.read_chunk()
-                # an upstream may end its last event without the blank line
-                tail = framer.flush().rstrip(b"\n")
-                if (
-                    tail
-                    and started_sending
-                    and await self._forward(tail + b"\n\n", watch, ticket, row, sink)
-                ):
-                    return
             reason, message = (
                 "upstream_incomplete",
                 ("The upstream closed the stream before the response completed."),
@@ -287,41 +278,23 @@ class Relay:
             return
         finally:
             reply.close()
-        await self._fail_stream(ticket, row, watch, sink, started_sending, reason, message)
+        await self._fail_stream(ticket, row, pipe, sink, started_sending, reason, message)
 
-    async def _forward(
-        self,
-        region: bytes,
-        watch: ResponsesWatch,
-        ticket: Ticket,
-        row: LogRow,
-        sink: ClientSink,
-    ) -> bool:
-        """Send whole events on; True once the terminal event has gone out."""
-        found = watch.find_terminal(region)
-        if found is None:
-            ticket.sent_bytes += len(region)
-            ticket.sent_events += region.count(b"\n\n")
-            await sink.send(region)
-            return False
-        start, end = found
-        if start:
-            ticket.sent_bytes += start
-            ticket.sent_events += region.count(b"\n\n", 0, start)
-            await sink.send(region[:start])
-        terminal = watch.terminal
-        assert terminal is not None
-        self._apply_usage(row, ticket, terminal.usage)
+    async def _end_stream(
+        self, ticket: Ticket, row: LogRow, pipe: Pipe, final: bytes, sink: ClientSink
+    ) -> None:
+        outcome = pipe.outcome
+        assert outcome is not None
+        self._apply_usage(row, ticket, outcome.usage)
         # The log row is durable before the final event leaves (see log_writer).
-        await self._finish(row, ticket, 200, terminal.error_code, terminal.error_message)
-        await sink.finish(region[start:end])
-        return True
+        await self._finish(row, ticket, 200, outcome.error_code, outcome.error_message)
+        await sink.finish(final)
 
     async def _fail_stream(
         self,
         ticket: Ticket,
         row: LogRow,
-        watch: ResponsesWatch,
+        pipe: Pipe,
         sink: ClientSink,
         started_sending: bool,
         reason: str,
@@ -332,7 +305,7 @@ class Relay:
         try:
             if not started_sending:
                 await sink.start(200, {**SSE_HEADERS, "X-Request-Id": ticket.request_id})
-            await sink.finish(encode_failed(watch.response_id, reason, text, ticket.request.model))
+            await sink.finish(pipe.failure(reason, text))
         except ClientGone:
             pass
 
@@ -396,11 +369,3 @@ class Relay:
 def _output_cap(body: Mapping[str, object]) -> int | None:
     cap = body.get("max_output_tokens")
     return cap if isinstance(cap, int) and not isinstance(cap, bool) else None
-
-
-def _whole_usage(body: bytes) -> Usage | None:
-    try:
-        payload = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return None
-    return decode_usage(payload.get("usage")) if isinstance(payload, dict) else None

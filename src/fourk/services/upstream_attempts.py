@@ -23,6 +23,7 @@ from fourk.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
+from fourk.protocols.wires import decode_error
 from fourk.providers.base import Provider, UpstreamCall, UpstreamConnectError, UpstreamReply
 from fourk.routing.channel import Channel
 from fourk.routing.health import ChannelHealth
@@ -100,7 +101,7 @@ async def open_first(
             health.failed(channel.id, clock())
             continue
         if reply.status in CLIENT_FAULT_STATUSES:
-            raise client_fault(reply.status, body)
+            raise client_fault(reply.status, body, provider.wire)
         retry_after = _retry_after(reply.headers)
         log.warning("channel %s: upstream answered %d", channel.name, reply.status)
         failures.statuses.append(reply.status)
@@ -142,9 +143,15 @@ def final_error(
     )
 
 
-def client_fault(status: int, body: bytes) -> FourkError:
-    """The upstream refused the request itself: pass its reason on, in our shape."""
+def client_fault(status: int, body: bytes, wire: str = "responses") -> FourkError:
+    """The upstream refused the request itself: pass its reason on, in our shape (with the
+    code Codex knows, e.g. context_length_exceeded, when another protocol said it)."""
     message, code, param = _upstream_error(body)
+    if wire in ("chat", "messages"):
+        decoded = decode_error("chat" if wire == "chat" else "messages", status, body)
+        if decoded is not None:
+            code = code if decoded[0] == "server_error" else decoded[0]
+            message = decoded[1] or message
     error = InvalidRequest(
         message or f"The upstream rejected the request (HTTP {status}).", code=code, param=param
     )
