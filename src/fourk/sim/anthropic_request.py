@@ -107,19 +107,15 @@ def _check_answered(unanswered: list[str], asked_at: int) -> None:
 
 
 def _user_items(blocks: list[Block], where: str, unanswered: list[str]) -> list[JSONObject]:
-    """Text blocks in a row make one user message; each tool_result answers one tool_use."""
+    """Each text block is a user message of its own (Anthropic merges what a client said in
+    a row into one turn; the persona answers the newest); each tool_result answers one
+    tool_use."""
     items: list[JSONObject] = []
-    texts: list[str] = []
     for number, block in enumerate(blocks):
         if block["type"] == "text":
-            texts.append(content_text([block]))
+            items.append(message_item("user", content_text([block])))
         elif block["type"] == "tool_result":
-            if texts:
-                items.append(message_item("user", "\n".join(texts)))
-                texts = []
             items.append(_tool_result(block, f"{where}.content.{number}", unanswered))
-    if texts:
-        items.append(message_item("user", "\n".join(texts)))
     return items
 
 

@@ -19,7 +19,7 @@ PATCH_TOOL = "apply_patch"
 NO_PATCH_TOOL = "I cannot apply the patch: this request offers no apply_patch tool."
 DEFAULT_FIELD = "input"
 
-_PATCH = re.compile(r"\bpatch:(.*)")
+_PATCH = re.compile(r"^patch:(.*)", re.MULTILINE)
 
 
 def patch_script(text: str) -> tuple[str, str] | None:

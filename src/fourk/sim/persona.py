@@ -50,7 +50,7 @@ SUMMARY_TEXT_LIMIT = 80
 
 PERSONA_NAMES = ("echo", "reasoner")
 
-_RUN = re.compile(r"\brun:(.*)")
+_RUN = re.compile(r"^run:(.*)", re.MULTILINE)  # at a line start: a summary quoting it is no command
 _TOOL_OUTPUTS = frozenset({"function_call_output", "custom_tool_call_output"})
 
 
@@ -153,7 +153,7 @@ def content_text(content: object) -> str:
 
 
 def run_command(text: str) -> str:
-    """CMD from the first `run: CMD` in the text (rest of that line, stripped), or ""."""
+    """CMD from the first line starting `run: CMD` (rest of that line, stripped), or ""."""
     match = _RUN.search(text)
     return match.group(1).strip() if match else ""
 
