@@ -16,6 +16,9 @@ from load import percentile
 CPU_RATIO_FLOOR = 2.0
 """fourk's CPU per streamed request may be at most this many times the bare relay's."""
 MONEY_RATIO_FLOOR = 1.2
+TRANSLATED_RATIO_FLOOR = 2.0
+"""CPU per translated stream (Chat or Anthropic channel) over a passed-through one."""
+TRANSLATED_TARGETS = ("fourk-chat", "fourk-anthropic")
 """With billing and limits on (fourk-money), at most this many times fourk's without them."""
 ADDED_TTFB_FLOOR_MS = 2.0
 """fourk may add at most this much to the median time to first byte ..."""
@@ -193,6 +196,12 @@ def verdict(
     cpu_ok = within(ratios, CPU_RATIO_FLOOR)
     money_ratios = cpu_ratios(summaries, "fourk-money", "fourk")
     money_ok = within(money_ratios, MONEY_RATIO_FLOOR)
+    translated = {name: cpu_ratios(summaries, name, "fourk") for name in TRANSLATED_TARGETS}
+    translated = {name: r for name, r in translated.items() if r}
+    translated_ok = within(
+        {f"{n} {s}": v for n, r in translated.items() for s, v in r.items()},
+        TRANSLATED_RATIO_FLOOR,
+    )
     ttfb = added_ttfb(summaries)
     judged_on = "paced" if "paced" in ttfb else "flood"
     judged = ttfb.get(judged_on)
@@ -205,11 +214,15 @@ def verdict(
         "fourk_added_ttfb_p50_ms_at_c16": ttfb,
         "fourk_money_added_ttfb_p50_ms_at_c16": added_ttfb(summaries, "fourk-money"),
         "fourk_money_charged_usd": money_charged_usd,
+        "translated_cpu_over_fourk": translated,
+        "translated_floor": {"limit": TRANSLATED_RATIO_FLOOR, "met": translated_ok},
         "cpu_floor": {"limit": CPU_RATIO_FLOOR, "met": cpu_ok},
         "money_floor": {"limit": MONEY_RATIO_FLOOR, "met": money_ok},
         "ttfb_floor": {"limit_ms": ADDED_TTFB_FLOOR_MS, "judged_on": judged_on, "met": ttfb_ok},
         "failures": failures,
-        "all_met": bool(cpu_ok and money_ok and ttfb_ok and failures == 0),
+        "all_met": bool(
+            cpu_ok and money_ok and ttfb_ok and translated_ok is not False and failures == 0
+        ),
     }
 
 
@@ -266,6 +279,18 @@ def verdict_text(result: dict[str, Any]) -> str:
             f"fourk added TTFB p50 at c={ADDED_TTFB_CONCURRENCY}: {added_text or '-'}",
             f"  floor ≤ {ADDED_TTFB_FLOOR_MS:.0f} ms (judged on {ttfb['judged_on']}):"
             f" {met_text(ttfb['met'])}",
+            *(
+                f"{name} CPU/request ÷ fourk CPU/request: {ratio_text(ratios)}"
+                for name, ratios in result["translated_cpu_over_fourk"].items()
+            ),
+            *(
+                [
+                    f"  translated ≤ {TRANSLATED_RATIO_FLOOR:.1f}x:"
+                    f" {met_text(result['translated_floor']['met'])}"
+                ]
+                if result["translated_cpu_over_fourk"]
+                else []
+            ),
             *([f"fourk-money was charged ${charged}"] if charged is not None else []),
             f"failed requests: {result['failures']}",
         )

@@ -1,5 +1,7 @@
 """The benchmark, in one command: direct-to-simulator vs a bare aiohttp relay vs fourk
-(free: no money, no limits) vs fourk-money (the same process: priced models, limits, a balance).
+(free: no money, no limits) vs fourk-money (the same process: priced models, limits, a balance)
+vs fourk-chat and fourk-anthropic (the same process, free, but the channel speaks Chat
+Completions or Anthropic Messages: every stream is translated to the Responses events).
 
     .venv/bin/python bench/run.py            # full run (about three minutes)
     .venv/bin/python bench/run.py --quick    # smoke test
@@ -39,7 +41,7 @@ from cell import CellResult, LoadSpec, run_cell
 from scenario import Scenario, Target, plan, start_targets
 from targets import BenchError, log
 
-TARGETS = ("direct", "bare", "fourk", "fourk-money")
+TARGETS = ("direct", "bare", "fourk", "fourk-money", "fourk-chat", "fourk-anthropic")
 WARMUP_CONCURRENCY = 16
 FLOOD_MODELS = ("bench-flood", "sim-model")
 """(free, priced): sim-model has a shipped default price."""

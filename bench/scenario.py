@@ -10,7 +10,10 @@
 Each scenario gets its own simulator (and its own bare relay); fourk serves both through two
 channels, told apart by model name, so one fourk process is measured in both. Each channel
 serves two names: a free one (target ``fourk``) and a priced one (target ``fourk-money``, sent
-with a key whose key and user have limits and money); see money.py.
+with a key whose key and user have limits and money); see money.py. Two more channels per
+scenario point at the same simulator's Chat Completions and Anthropic Messages routes and
+serve the free name with a ``-chat`` / ``-anthropic`` suffix (targets ``fourk-chat`` and
+``fourk-anthropic``): the same free key, every stream translated.
 """
 
 from __future__ import annotations
@@ -22,6 +25,12 @@ from pathlib import Path
 
 import money
 import targets
+
+TRANSLATED = {
+    "fourk-chat": ("openai-chat", "-chat"),
+    "fourk-anthropic": ("anthropic", "-anthropic"),
+}
+"""Target → (channel kind, model name suffix)."""
 
 UNUSED_KEY = "sk-bench-unused"
 """Sent to the simulator and the bare relay (they ignore it)."""
@@ -93,7 +102,7 @@ def start_targets(
             bare = targets.start_bare(stack, work, scenario.name, sim.base_url)
             announce(f"bare relay ({scenario.name})", bare)
             chosen.append(Target("bare", scenario, bare.base_url, bare.pid, sim.pid, *unused))
-    if {"fourk", "fourk-money"} & set(names):
+    if {"fourk", "fourk-money", *TRANSLATED} & set(names):
         chosen += start_fourk_targets(stack, work, scenarios, names, fourk_env, sims)
     order = {name: index for index, name in enumerate(names)}
     chosen.sort(key=lambda t: (scenarios.index(t.scenario), order[t.name]))
@@ -112,7 +121,12 @@ def start_fourk_targets(
     data_dir = targets.fourk_data_dir(work)
     channels = [(s.name, sims[s.name].base_url, (s.model, s.paid_model)) for s in scenarios]
     targets.prepare_fourk(data_dir, channels)
+    for scenario in scenarios:
+        url = sims[scenario.name].base_url
+        for kind, suffix in TRANSLATED.values():
+            targets.add_channel(data_dir, kind, url, scenario.model + suffix)
     free = [s.model for s in scenarios]
+    free += [s.model + suffix for s in scenarios for _, suffix in TRANSLATED.values()]
     keys = money.prepare_principals(data_dir, free, [s.paid_model for s in scenarios])
     fourk = targets.start_fourk(stack, work, data_dir, fourk_env)
     announce("fourk", fourk)
@@ -123,6 +137,9 @@ def start_fourk_targets(
             chosen.append(Target("fourk", *where, keys.free_key, scenario.model))
         if "fourk-money" in names:
             chosen.append(Target("fourk-money", *where, keys.money_key, scenario.paid_model))
+        for name, (_, suffix) in TRANSLATED.items():
+            if name in names:
+                chosen.append(Target(name, *where, keys.free_key, scenario.model + suffix))
     return chosen
 
 

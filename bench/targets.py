@@ -186,6 +186,14 @@ def prepare_fourk(data_dir: Path, channels: Sequence[tuple[str, str, Sequence[st
         fourk_cli(data_dir, [*channel, *where])
 
 
+def add_channel(data_dir: Path, kind: str, sim_url: str, model: str) -> None:
+    """A channel of `kind` at the simulator's route for that protocol, serving `model`."""
+    base = sim_url if kind == "anthropic" else f"{sim_url}/v1"
+    channel = ["channel", "add", f"sim-{kind}-{model}", "--kind", kind, "--base-url", base]
+    channel += ["--models", model, "--no-api-key", "--data-dir", str(data_dir)]
+    fourk_cli(data_dir, channel)
+
+
 def start_fourk(
     stack: ExitStack, work: Path, data_dir: Path, extra_env: Mapping[str, str]
 ) -> Server:
