@@ -42,6 +42,7 @@ import orjson
 
 from fourk.errors import InvalidRequest
 from fourk.protocols.chat.stream_decode import decode_reasoning_blob
+from fourk.protocols.hub.request import input_items
 from fourk.protocols.hub.tools import (
     FlatTool,
     ToolSet,
@@ -50,6 +51,7 @@ from fourk.protocols.hub.tools import (
     tool_choice_name,
     upstream_name,
 )
+from fourk.protocols.hub.values import as_mapping
 
 INTERRUPTED_OUTPUT = "(no output: the call was interrupted)"
 _EFFORTS = {"minimal": "low", "low": "low", "medium": "medium", "high": "high", "xhigh": "high"}
@@ -146,11 +148,7 @@ class _History:
         self._answered: set[str] = set()  # call ids already written
 
     def encode(self, body: Mapping[str, Any]) -> list[dict[str, Any]]:
-        items = body.get("input")
-        if isinstance(items, str):
-            items = [{"type": "message", "role": "user", "content": items}]
-        if not isinstance(items, list):
-            raise InvalidRequest("'input' must be a string or a list of items.", param="input")
+        items = input_items(body)
         instructions = body.get("instructions")
         if isinstance(instructions, str) and instructions:
             self._messages.append({"role": "system", "content": instructions})
@@ -260,7 +258,7 @@ class _History:
             return content
         parts: list[dict[str, Any]] = []
         for part in content if isinstance(content, list) else ():
-            kind = _mapping(part).get("type")
+            kind = as_mapping(part).get("type")
             image = _image(part) if kind == "input_image" else None
             if kind in ("input_text", "output_text", "text"):
                 parts.append({"type": "text", "text": str(part.get("text") or "")})
@@ -277,10 +275,10 @@ class _History:
             return content
         texts: list[str] = []
         for part in content if isinstance(content, list) else ():
-            if isinstance(_mapping(part).get("text"), str):
+            if isinstance(as_mapping(part).get("text"), str):
                 texts.append(part["text"])
             else:
-                self._dropped.append(f"content:{_mapping(part).get('type')}")
+                self._dropped.append(f"content:{as_mapping(part).get('type')}")
         return "\n\n".join(texts)
 
 
@@ -289,7 +287,7 @@ def _assistant_text(content: object) -> str:
         return content
     texts = []
     for part in content if isinstance(content, list) else ():
-        text = _mapping(part).get("text") or _mapping(part).get("refusal")
+        text = as_mapping(part).get("text") or as_mapping(part).get("refusal")
         if isinstance(text, str):
             texts.append(text)
     return "".join(texts)
@@ -302,20 +300,20 @@ def _output_content(output: object) -> tuple[str, list[dict[str, Any]]]:
     texts: list[str] = []
     images: list[dict[str, Any]] = []
     for part in output if isinstance(output, list) else ():
-        image = _image(part) if _mapping(part).get("type") == "input_image" else None
+        image = _image(part) if as_mapping(part).get("type") == "input_image" else None
         if image is not None:
             images.append(image)
-        elif isinstance(_mapping(part).get("text"), str):
+        elif isinstance(as_mapping(part).get("text"), str):
             texts.append(part["text"])
     return "\n".join(texts), images
 
 
 def _image(part: object) -> dict[str, Any] | None:
-    url = _mapping(part).get("image_url")
+    url = as_mapping(part).get("image_url")
     if not isinstance(url, str) or not url:
         return None  # a file_id image cannot be fetched by another server
     image: dict[str, Any] = {"url": url}
-    detail = _mapping(part).get("detail")
+    detail = as_mapping(part).get("detail")
     if detail in ("low", "high", "auto"):
         image["detail"] = detail
     return {"type": "image_url", "image_url": image}
@@ -364,14 +362,14 @@ def _encode_params(
     for name in ("temperature", "top_p"):
         if body.get(name) is not None:
             chat[name] = body[name]
-    effort = _mapping(body.get("reasoning")).get("effort")
+    effort = as_mapping(body.get("reasoning")).get("effort")
     if effort is not None:
         if opts.reasoning_effort and effort in _EFFORTS:
             chat["reasoning_effort"] = _EFFORTS[effort]
         else:
             dropped.append(f"param:reasoning.effort={effort}")
-    text = _mapping(body.get("text"))
-    fmt = _mapping(text.get("format"))
+    text = as_mapping(body.get("text"))
+    fmt = as_mapping(text.get("format"))
     if fmt.get("type") == "json_schema":
         schema = {key: fmt[key] for key in _SCHEMA_FIELDS if key in fmt}
         chat["response_format"] = {"type": "json_schema", "json_schema": schema}
@@ -395,7 +393,3 @@ def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
         else:
             base[key] = value
     return base
-
-
-def _mapping(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}

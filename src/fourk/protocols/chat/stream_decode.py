@@ -36,6 +36,7 @@ import orjson
 from fourk.billing.usage import Usage
 from fourk.protocols.hub.builder import Event, ResponsesBuilder
 from fourk.protocols.hub.tools import ToolSet
+from fourk.protocols.hub.values import as_mapping, positive_int
 from fourk.protocols.sse import SSEEvent
 
 REASONING_PREFIX = "fourk.chat.v1:"
@@ -134,7 +135,7 @@ class ChatStreamDecoder:
         choices = chunk.get("choices")
         if isinstance(choices, list) and choices:
             events += self._choice(_first_choice(choices))
-        usage = chunk.get("usage") or _mapping(chunk.get("x_groq")).get("usage")
+        usage = chunk.get("usage") or as_mapping(chunk.get("x_groq")).get("usage")
         if isinstance(usage, Mapping):
             self._usage = decode_chat_usage(usage)
         return events
@@ -159,7 +160,7 @@ class ChatStreamDecoder:
     # -- chunk parts -----------------------------------------------------------------------
 
     def _choice(self, choice: Mapping[str, Any]) -> list[Event]:
-        delta = _mapping(choice.get("delta") or choice.get("message"))
+        delta = as_mapping(choice.get("delta") or choice.get("message"))
         events: list[Event] = []
         reasoning = delta.get("reasoning_content") or delta.get("reasoning")
         if isinstance(reasoning, str) and reasoning:
@@ -181,7 +182,7 @@ class ChatStreamDecoder:
     def _tool_piece(self, position: int, piece: Mapping[str, Any]) -> list[Event]:
         index = piece.get("index")
         index = index if isinstance(index, int) else position
-        function = _mapping(piece.get("function"))
+        function = as_mapping(piece.get("function"))
         call_id = piece.get("id") if isinstance(piece.get("id"), str) and piece["id"] else None
         call = self._calls.get(index)
         if call is None or (call_id and call.call_id and call_id != call.call_id):
@@ -231,11 +232,12 @@ def decode_chat_usage(usage: Mapping[str, Any]) -> Usage:
     """Chat usage in the normal form: prompt tokens include cached ones (OpenAI's
     `prompt_tokens_details.cached_tokens` or DeepSeek's `prompt_cache_hit_tokens`),
     completion tokens include reasoning ones."""
-    prompt = _int(usage.get("prompt_tokens"))
-    cached = _int(_mapping(usage.get("prompt_tokens_details")).get("cached_tokens"))
-    cached = cached or _int(usage.get("prompt_cache_hit_tokens"))
-    completion = _int(usage.get("completion_tokens"))
-    reasoning = _int(_mapping(usage.get("completion_tokens_details")).get("reasoning_tokens"))
+    prompt = positive_int(usage.get("prompt_tokens"))
+    cached = positive_int(as_mapping(usage.get("prompt_tokens_details")).get("cached_tokens"))
+    cached = cached or positive_int(usage.get("prompt_cache_hit_tokens"))
+    completion = positive_int(usage.get("completion_tokens"))
+    details = as_mapping(usage.get("completion_tokens_details"))
+    reasoning = positive_int(details.get("reasoning_tokens"))
     return Usage(
         input_tokens=prompt,
         cached_tokens=min(cached, prompt),
@@ -309,21 +311,13 @@ def _first_choice(choices: list[Any]) -> Mapping[str, Any]:
     for choice in choices:
         if isinstance(choice, Mapping) and choice.get("index", 0) == 0:
             return choice
-    return _mapping(choices[0])
+    return as_mapping(choices[0])
 
 
 def _text(content: object) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):  # a few servers send content parts
-        parts = (_mapping(part).get("text") for part in content)
+        parts = (as_mapping(part).get("text") for part in content)
         return "".join(part for part in parts if isinstance(part, str))
     return ""
-
-
-def _mapping(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _int(value: object) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0

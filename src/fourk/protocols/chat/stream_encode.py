@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from fourk.protocols.hub.values import int_or
 from fourk.protocols.sse import encode_event
 
 DONE = b"data: [DONE]\n\n"
@@ -30,7 +31,7 @@ def encode_chat_usage(usage: dict[str, Any] | None) -> dict[str, Any] | None:
     """Responses `usage` → Chat `usage` (None stays None)."""
     if not isinstance(usage, dict):
         return None
-    prompt, completion = _int(usage.get("input_tokens")), _int(usage.get("output_tokens"))
+    prompt, completion = int_or(usage.get("input_tokens")), int_or(usage.get("output_tokens"))
     total = usage.get("total_tokens")
     out: dict[str, Any] = {
         "prompt_tokens": prompt,
@@ -40,10 +41,10 @@ def encode_chat_usage(usage: dict[str, Any] | None) -> dict[str, Any] | None:
     details = usage.get("input_tokens_details")
     if isinstance(details, dict):
         keys = ("cached_tokens", "cache_write_tokens")
-        out["prompt_tokens_details"] = {k: _int(details[k]) for k in keys if k in details}
+        out["prompt_tokens_details"] = {k: int_or(details[k]) for k in keys if k in details}
     details = usage.get("output_tokens_details")
     if isinstance(details, dict):
-        reasoning = _int(details.get("reasoning_tokens"))
+        reasoning = int_or(details.get("reasoning_tokens"))
         out["completion_tokens_details"] = {"reasoning_tokens": reasoning}
     return out
 
@@ -375,7 +376,3 @@ def _part_texts(item: dict[str, Any], kind: str, key: str, field: str = "content
 
 def _items(output: Any) -> list[dict[str, Any]]:
     return [item for item in output if isinstance(item, dict)] if isinstance(output, list) else []
-
-
-def _int(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0

@@ -15,17 +15,14 @@
   came before it (Anthropic stops without an error; Codex shows the text);
   `model_context_window_exceeded` → failed with `context_length_exceeded`.
 - Usage is normalised: input = input + cache read + cache creation tokens, cached = cache
-  read, cache writes kept apart. Reasoning tokens come from `output_tokens_details.
-  thinking_tokens` when Anthropic reports it, else 0 (no estimate: Claude 4 returns a
-  summary of its thinking, so its length says little about the tokens billed).
-- `error` events map to the codes Codex understands (see `decode_messages_error`).
+  read, cache writes kept apart (see `usage`).
+- `error` events map to the codes Codex understands (see `errors`).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,26 +31,13 @@ import orjson
 from fourk.billing.usage import Usage
 from fourk.protocols.hub.builder import Event, ResponsesBuilder
 from fourk.protocols.hub.tools import ToolSet
+from fourk.protocols.messages.errors import RATE_LIMIT_RETRY_SECONDS as RATE_LIMIT_RETRY_SECONDS
+from fourk.protocols.messages.errors import decode_messages_error as decode_messages_error
+from fourk.protocols.messages.errors import decode_stream_error
+from fourk.protocols.messages.usage import UsageCounts
 from fourk.protocols.sse import SSEEvent
 
 BLOB_PREFIX = "fourk.anthropic.v1:"
-RATE_LIMIT_RETRY_SECONDS = 10  # said when Anthropic gives no Retry-After
-_CONTEXT = re.compile(
-    r"prompt is too long|exceed context limit|context window|too many tokens", re.I
-)
-_TRY_AGAIN = re.compile(r"try again in", re.I)
-_STATUS_TYPES = {
-    400: "invalid_request_error",
-    401: "authentication_error",
-    402: "billing_error",
-    403: "permission_error",
-    404: "not_found_error",
-    413: "request_too_large",
-    429: "rate_limit_error",
-    503: "overloaded_error",
-    504: "timeout_error",
-    529: "overloaded_error",
-}
 
 
 # -- the reasoning blob --------------------------------------------------------------------
@@ -91,52 +75,6 @@ def decode_thinking_blob(value: object) -> dict[str, Any] | None:
     return None
 
 
-# -- errors --------------------------------------------------------------------------------
-
-
-def decode_messages_error(
-    status: int, body: bytes, *, retry_after: int | None = None
-) -> tuple[str, str]:
-    """An Anthropic HTTP error → (code for Codex, message). `retry_after` (the response's
-    Retry-After, if any) goes into a rate-limit message so Codex waits that long.
-    An `invalid_request_error` keeps that code (a client error, not worth retrying)."""
-    kind, message = _STATUS_TYPES.get(status, "api_error"), ""
-    try:
-        parsed = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        parsed = None
-    error = parsed.get("error") if isinstance(parsed, dict) else None
-    if isinstance(error, dict):
-        kind = str(error.get("type") or kind)
-        message = str(error.get("message") or "")
-    elif body.strip():
-        message = body.decode("utf-8", errors="replace").strip()[:300]
-    message = message or f"The Anthropic upstream answered HTTP {status}."
-    code = _error_code(kind, message)
-    if code is None:
-        invalid = kind in ("invalid_request_error", "request_too_large")
-        code = "invalid_request_error" if invalid else "server_error"
-    return code, _with_retry(code, message, retry_after)
-
-
-def _error_code(kind: str, message: str) -> str | None:
-    """The Codex code for an Anthropic error type, or None when Codex has no special one."""
-    if kind == "overloaded_error":
-        return "server_is_overloaded"
-    if kind == "rate_limit_error":
-        return "rate_limit_exceeded"
-    if kind in ("invalid_request_error", "request_too_large") and _CONTEXT.search(message):
-        return "context_length_exceeded"
-    return None
-
-
-def _with_retry(code: str, message: str, retry_after: int | None) -> str:
-    if code != "rate_limit_exceeded" or _TRY_AGAIN.search(message):
-        return message
-    seconds = retry_after if retry_after and retry_after > 0 else RATE_LIMIT_RETRY_SECONDS
-    return f"{message.rstrip('. ')}. Please try again in {seconds}s."
-
-
 # -- the stream ----------------------------------------------------------------------------
 
 
@@ -150,40 +88,6 @@ class _Block:
     streamed: bool = False  # a tool_use got input_json_delta pieces
 
 
-@dataclass(slots=True)
-class _Counts:
-    input: int = 0
-    cache_read: int = 0
-    cache_write: int = 0
-    output: int = 0
-    thinking: int = 0
-
-    def update(self, usage: object) -> None:
-        if not isinstance(usage, dict):
-            return
-        self.input = _count(usage, "input_tokens", self.input)
-        self.cache_read = _count(usage, "cache_read_input_tokens", self.cache_read)
-        self.cache_write = _count(usage, "cache_creation_input_tokens", self.cache_write)
-        self.output = _count(usage, "output_tokens", self.output)
-        details = usage.get("output_tokens_details")
-        if isinstance(details, dict):
-            self.thinking = _count(details, "thinking_tokens", self.thinking)
-
-    def normal(self) -> Usage:
-        return Usage(
-            input_tokens=self.input + self.cache_read + self.cache_write,
-            cached_tokens=self.cache_read,
-            output_tokens=self.output,
-            reasoning_tokens=min(self.thinking, self.output),
-            cache_write_tokens=self.cache_write,
-        )
-
-
-def _count(usage: dict[str, Any], name: str, default: int) -> int:
-    value = usage.get(name)
-    return value if isinstance(value, int) and not isinstance(value, bool) else default
-
-
 class MessagesStreamDecoder:
     """One Anthropic event stream → the Responses events for Codex."""
 
@@ -192,7 +96,7 @@ class MessagesStreamDecoder:
     def __init__(self, *, response_id: str, model: str, created_at: int, tools: ToolSet) -> None:
         self._builder = ResponsesBuilder(response_id, model, created_at, tools)
         self._blocks: dict[int, _Block] = {}
-        self._counts = _Counts()
+        self._counts = UsageCounts()
         self._started = False  # message_start seen: usage is known
         self._stop_reason: str | None = None
 
@@ -335,13 +239,8 @@ class MessagesStreamDecoder:
         return self._builder.complete(usage)
 
     def _error(self, error: object) -> list[Event]:
-        kind, message = "api_error", ""
-        if isinstance(error, dict):
-            kind = str(error.get("type") or kind)
-            message = str(error.get("message") or "")
-        message = message or f"The Anthropic upstream reported {kind}."
-        code = _error_code(kind, message) or "server_error"
-        return self._builder.fail(code, _with_retry(code, message, None), self._usage())
+        code, message = decode_stream_error(error)
+        return self._builder.fail(code, message, self._usage())
 
     def _usage(self) -> Usage | None:
         return self._counts.normal() if self._started else None

@@ -21,6 +21,9 @@ from typing import Any
 
 import orjson
 
+from fourk.protocols.hub.values import json_object
+from fourk.protocols.messages.errors import encode_messages_error as encode_messages_error
+from fourk.protocols.messages.usage import encode_messages_usage as encode_messages_usage
 from fourk.protocols.sse import encode_typed_event
 
 _BLOCK_KINDS = {
@@ -36,20 +39,6 @@ _DELTA_KINDS = {
     "response.reasoning_text.delta": "thinking",
     "response.function_call_arguments.delta": "tool_use",
     "response.custom_tool_call_input.delta": "custom",
-}
-_ERROR_TYPES = {
-    "rate_limit_exceeded": "rate_limit_error",
-    "insufficient_quota": "billing_error",
-    "credit_balance_exhausted": "billing_error",
-    "usage_not_included": "billing_error",
-    "usage_limit_reached": "billing_error",
-    "server_is_overloaded": "overloaded_error",
-    "slow_down": "overloaded_error",
-    "upstream_timeout": "timeout_error",
-    "context_length_exceeded": "invalid_request_error",
-    "invalid_prompt": "invalid_request_error",
-    "invalid_request_error": "invalid_request_error",
-    "model_not_found": "not_found_error",
 }
 
 
@@ -317,34 +306,6 @@ def encode_message(
     }
 
 
-def encode_messages_usage(usage: dict[str, Any] | None) -> dict[str, Any]:
-    """Responses usage → Anthropic usage. Responses `input_tokens` counts every input token;
-    Anthropic's counts only the uncached ones, with cache reads (`cached_tokens`) and cache
-    writes (`cache_write_tokens`, when an upstream reports them) beside it."""
-    usage = usage if isinstance(usage, dict) else {}
-    details = _dict(usage.get("input_tokens_details"))
-    cached = _count(details.get("cached_tokens"))
-    written = _count(details.get("cache_write_tokens"))
-    return {
-        "input_tokens": max(0, _count(usage.get("input_tokens")) - cached - written),
-        "output_tokens": _count(usage.get("output_tokens")),
-        "cache_creation_input_tokens": written,
-        "cache_read_input_tokens": cached,
-    }
-
-
-def encode_messages_error(error: dict[str, Any] | None) -> dict[str, Any]:
-    """A Responses error object (`code`, `message`, maybe `type`) → the Anthropic error
-    event, which is also the body of an Anthropic HTTP error response."""
-    error = error if isinstance(error, dict) else {}
-    code, kind = error.get("code"), error.get("type")
-    mapped = _ERROR_TYPES.get(str(code)) or _ERROR_TYPES.get(str(kind)) or "api_error"
-    message = error.get("message")
-    if not isinstance(message, str) or not message:
-        message = f"The upstream model failed ({code or kind or 'no error code'})."
-    return {"type": "error", "error": {"type": mapped, "message": message}}
-
-
 def _item_block(item: dict[str, Any]) -> dict[str, Any] | None:
     kind = item.get("type")
     if kind == "reasoning":
@@ -410,16 +371,8 @@ def _json_object(arguments: object) -> dict[str, Any]:
     own input check then tells the model what was wrong)."""
     if not isinstance(arguments, str) or not arguments.strip():
         return {}
-    try:
-        value = orjson.loads(arguments)
-    except orjson.JSONDecodeError:
-        return {}
-    return value if isinstance(value, dict) else {}
+    return json_object(arguments) or {}
 
 
 def _dict(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
-
-
-def _count(value: object) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
