@@ -313,6 +313,56 @@ async def test_channel_input_is_checked(site: Site) -> None:
     assert status == 400 and error_of(body)["param"] == "colour"
 
 
+async def test_protocol_options_are_set_per_kind_and_reach_the_upstream(site: Site) -> None:
+    token = await admin_token(site)
+    options = {"model_map": {"chat-opt": "sim-model"}, "extra_body": {"seed": 7}}
+    created = await call(
+        site, "POST", "/api/channels", token,
+        {"name": "sim-chat", "kind": "openai-chat", "base_url": site.sim.url + "/v1",
+         "models": ["chat-opt"], "api_key": "sk-chat-upstream",
+         "options": options | {"developer_role": "developer"}},
+    )  # fmt: skip
+    path = f"/api/channels/{created['id']}"
+    try:
+        assert created["options"] == options | {"developer_role": "developer"}
+        assert (await respond(site, site.alice_key, "chat-opt"))[0] == 200
+        upstream = sim_requests(site.sim)[-1]
+        assert upstream["path"] == "/v1/chat/completions"
+        body = upstream["body"]
+        assert isinstance(body, dict) and body["seed"] == 7 and body["model"] == "sim-model"
+        for payload, words in [
+            ({"options": {"reasoning_back": "yes"}}, "'reasoning_back' must be true or false"),
+            ({"options": {"thinking": True}}, "'thinking' is for anthropic channels"),
+            ({"options": {"colour": 1}}, "unknown option 'colour'"),
+            ({"kind": "anthropic"}, "the channel's options are for openai-chat, not anthropic"),
+            ({"kind": "openai-responses", "options": options}, "not openai-responses"),
+        ]:
+            status, body = await token_call(site.url, "PATCH", path, token, payload)
+            assert status == 400 and words in error_of(body)["message"], (payload, body)
+            if "options" in payload:
+                assert error_of(body)["param"] == "options"
+        claude = {"thinking": False, "anthropic_version": "2023-06-01", "auth": "bearer"}
+        patched = await call(
+            site, "PATCH", path, token,
+            {"kind": "anthropic", "base_url": site.sim.url, "options": claude},
+        )  # fmt: skip
+        assert patched["kind"] == "anthropic" and patched["options"] == claude
+        status, _ = await respond(site, site.alice_key, "chat-opt")
+        upstream = sim_requests(site.sim)[-1]
+        assert status == 200 and upstream["path"] == "/v1/messages"
+        headers = upstream["headers"]
+        assert isinstance(headers, dict) and "x-api-key" not in headers  # auth: bearer
+        assert headers["authorization"] == "Bearer sk-chat-upstream"
+    finally:
+        await call(site, "DELETE", path, token)
+    status, body = await token_call(
+        site.url, "POST", "/api/channels", token,
+        {"name": "x", "kind": "openai-responses", "base_url": "https://x", "models": ["m"],
+         "options": {"max_tokens": 100}},
+    )  # fmt: skip
+    assert status == 400 and "'max_tokens' is for anthropic channels" in error_of(body)["message"]
+
+
 # ---- settings are live ---------------------------------------------------------------------
 
 

@@ -17,10 +17,18 @@ from fourk.api.manage.fields import Fields
 from fourk.api.manage.openapi import OPENAPI
 from fourk.api.manage.routes import ROUTES
 from fourk.errors import InvalidRequest
+from fourk.protocols.chat.request_encode import chat_options
 from fourk.providers.base import UpstreamCall, UpstreamConnectError, UpstreamReply
 from fourk.providers.sim import SimReplyAdapter
 from fourk.routing.channel import Channel
-from fourk.services.channel_admin import ChannelPatch, check_patch, decode_options
+from fourk.services.channel_admin import (
+    GENERAL_OPTIONS,
+    PROTOCOL_OPTIONS,
+    ChannelOptions,
+    ChannelPatch,
+    check_patch,
+    decode_options,
+)
 from fourk.services.channel_probe import describe_answer, probe_channel
 from fourk.services.channels import ChannelError
 from fourk.services.user_admin import UserPatch, leaves_no_admin
@@ -28,6 +36,7 @@ from fourk.services.user_admin import check_patch as check_user_patch
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "api.md"
+CONFIGURATION = DOCS.parent / "configuration.md"
 
 
 def user(uid: int, role: str = "user", status: str = "active") -> User:
@@ -59,7 +68,8 @@ def test_user_patch_values_are_checked() -> None:
 
 def test_channel_options_are_checked_and_tidied() -> None:
     options = decode_options(
-        {"model_map": {" a ": " b "}, "forward_headers": ["X-One", "x-one", " "]}
+        {"model_map": {" a ": " b "}, "forward_headers": ["X-One", "x-one", " "]},
+        "openai-responses",
     )
     assert options.model_map == {"a": "b"} and options.forward_headers == ("x-one",)
     assert options.encode() == {"model_map": {"a": "b"}, "forward_headers": ["x-one"]}
@@ -71,7 +81,93 @@ def test_channel_options_are_checked_and_tidied() -> None:
         {"surprise": True},
     ):
         with pytest.raises(ChannelError):
-            decode_options(bad)
+            decode_options(bad, "openai-responses")
+
+
+def test_protocol_options_are_stored_at_the_top_level_for_their_kind() -> None:
+    chat = decode_options(
+        {
+            "model_map": {"a": "b"},
+            "reasoning_back": True,
+            "developer_role": "developer",
+            "extra_body": {"stream_options": None},
+            "reasoning_effort": None,  # null: unset
+        },
+        "openai-chat",
+    )
+    assert chat.encode() == {
+        "model_map": {"a": "b"},
+        "reasoning_back": True,
+        "developer_role": "developer",
+        "extra_body": {"stream_options": None},
+    }
+    read = chat_options(chat.encode())  # what the translator will see
+    assert read.reasoning_back and read.developer_role == "developer"
+    claude = {
+        "max_tokens": 16000,
+        "thinking_mode": "adaptive",
+        "thinking_budgets": {"high": 16000},
+        "default_effort": "medium",
+        "prompt_cache": False,
+        "anthropic_beta": "a,b",
+        "auth": "bearer",
+    }
+    assert decode_options(claude, "anthropic").encode() == claude
+    assert decode_options({}, "sim").encode() == {}
+
+
+@pytest.mark.parametrize(
+    ("kind", "raw", "words"),
+    [
+        ("openai-chat", {"developer_role": "boss"}, "'developer_role' must be"),
+        ("openai-chat", {"reasoning_back": "yes"}, "'reasoning_back' must be true or false"),
+        ("openai-chat", {"max_tokens_field": 5}, "'max_tokens_field' must be"),
+        ("openai-chat", {"extra_body": [1]}, "'extra_body' must be a JSON object"),
+        ("anthropic", {"max_tokens": 0}, "'max_tokens' must be a whole number"),
+        ("anthropic", {"max_tokens_limit": "8k"}, "'max_tokens_limit' must be a whole number"),
+        ("anthropic", {"thinking": "on"}, "'thinking' must be true or false"),
+        ("anthropic", {"thinking_mode": "deep"}, "'thinking_mode' must be one of"),
+        ("anthropic", {"thinking_budgets": {"huge": 1}}, "'thinking_budgets' must map"),
+        ("anthropic", {"thinking_budgets": {"high": -1}}, "'thinking_budgets' must map"),
+        ("anthropic", {"default_effort": "extreme"}, "'default_effort' must be one of"),
+        ("anthropic", {"anthropic_beta": "a\nb"}, "'anthropic_beta' must be text"),
+        ("anthropic", {"auth": "basic"}, "'auth' must be one of"),
+        ("anthropic", {"reasoning_back": True}, "'reasoning_back' is for openai-chat channels"),
+        ("openai-chat", {"thinking": True}, "'thinking' is for anthropic channels"),
+        ("openai-responses", {"extra_body": {}}, "openai-chat and anthropic channels"),
+        ("sim", {"colour": "red"}, "unknown option 'colour'"),
+        ("openai-chat", {"colour": "red"}, "openai-chat takes: model_map"),
+        (None, {"thinking": True}, "set the channel's kind"),
+    ],
+)
+def test_a_wrong_protocol_option_is_named(
+    kind: str | None, raw: dict[str, object], words: str
+) -> None:
+    with pytest.raises(ChannelError) as failure:
+        decode_options(raw, kind)
+    assert words in str(failure.value)
+
+
+def test_options_built_for_another_kind_are_refused_by_the_patch() -> None:
+    options = decode_options({"reasoning_back": True}, "openai-chat")
+    assert check_patch(ChannelPatch(options=options), "openai-chat")["options"] == {
+        "reasoning_back": True
+    }
+    with pytest.raises(ChannelError, match="for openai-chat channels, not anthropic"):
+        check_patch(ChannelPatch(options=options), "anthropic")
+    with pytest.raises(ChannelError, match="not openai-responses"):
+        check_patch(ChannelPatch(kind="openai-responses", options=options), "openai-chat")
+    assert "options" in check_patch(ChannelPatch(options=ChannelOptions()), "anthropic")
+
+
+def test_every_channel_option_is_in_the_schema_and_the_docs() -> None:
+    app, _ = api_routes()
+    schema = orjson.loads(app[OPENAPI])["components"]["schemas"]["ChannelPatch"]
+    listed = set(schema["properties"]["options"]["properties"])
+    every = {*GENERAL_OPTIONS, *(name for names in PROTOCOL_OPTIONS.values() for name in names)}
+    assert listed == every
+    text = CONFIGURATION.read_text()
+    assert not [name for name in sorted(every) if f"| `{name}` |" not in text]
 
 
 def test_channel_patch_checks_each_field_it_sets() -> None:

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from fourk.api.context import SERVICES
 from fourk.dashboard.i18n import Catalogs
+from fourk.providers.registry import DESCRIPTIONS
 from fourk.services.accounts import create_user
 from tests.support.browser_session import BrowserSession, log_in, token_call
 from tests.support.dashboard_app import dashboard
@@ -151,6 +152,88 @@ async def test_add_edit_test_and_disable_a_channel(tmp_path: Path) -> None:
         assert await app[SERVICES].store.channels.by_name("second") is None
 
 
+def box(page: str) -> str:
+    """What the Protocol options box holds."""
+    found = re.search(r'<textarea name="protocol_options"[^>]*>([^<]*)</textarea>', page)
+    assert found, "the page has a Protocol options box"
+    return html.unescape(found.group(1))
+
+
+async def test_protocol_options_are_set_shown_and_checked_for_the_kind(tmp_path: Path) -> None:
+    async with operator(tmp_path) as (app, _, admin):
+        _, page = await admin.get("/admin/channels")
+        text = html.unescape(page)
+        assert ">openai-chat: any Chat Completions server (DeepSeek" in text  # the kind's words
+        assert "fourk adds /chat/completions, e.g. https://api.deepseek.com/v1" in text
+        assert "fourk adds /v1/messages, e.g. https://api.anthropic.com" in text
+        assert "<code>reasoning_back</code>" in page and "<code>thinking_budgets</code>" in page
+        form = {
+            "name": "deepseek",
+            "kind": "openai-chat",
+            "base_url": "https://api.deepseek.com/v1",
+            "models": "deepseek-chat",
+            "model_map": "deepseek-chat=deepseek-v4",
+            "protocol_options": '{"reasoning_back": true, "extra_body": {"stream_options": null}}',
+        }
+        reply = await admin.send("POST", "/admin/channels", form)
+        assert reply.status == 303, reply.text
+        row = await app[SERVICES].store.channels.by_name("deepseek")
+        assert row is not None and row.options == {
+            "model_map": {"deepseek-chat": "deepseek-v4"},
+            "reasoning_back": True,
+            "extra_body": {"stream_options": None},
+        }
+        _, page = await admin.get(f"/admin/channels/{row.id}")
+        assert box(page) == (  # pretty-printed, without the general options
+            '{\n  "reasoning_back": true,\n  "extra_body": {\n    "stream_options": null\n  }\n}'
+        )
+
+        for typed, words in [
+            ('{"reasoning_back": "yes"}', "'reasoning_back' must be true or false"),
+            ('{"thinking": true}', "'thinking' is for anthropic channels, not openai-chat"),
+            ('{"colour": "red"}', "unknown option 'colour'"),
+            ("reasoning_back=true", "Protocol options must be a JSON object"),
+            ('["x"]', "Protocol options must be a JSON object"),
+            ('{"model_map": {"a": "b"}}', "Set model_map in its own field"),
+        ]:
+            bad = await admin.send(
+                "POST", f"/admin/channels/{row.id}", form | {"protocol_options": typed}
+            )
+            text = html.unescape(bad.text)
+            assert bad.status == 400 and words in text, (typed, text[-3000:])
+            assert box(bad.text) == typed  # the box keeps what was typed
+        # a new kind with the old kind's options is refused; with its own, it is saved
+        switch = form | {"kind": "anthropic", "base_url": "https://api.anthropic.com"}
+        bad = await admin.send("POST", f"/admin/channels/{row.id}", switch)
+        said = html.unescape(bad.text)
+        assert (
+            bad.status == 400
+            and "'reasoning_back' is for openai-chat channels, not anthropic" in said
+        )
+        claude = '{"thinking_budgets": {"high": 16000}, "auth": "bearer"}'
+        reply = await admin.send(
+            "POST", f"/admin/channels/{row.id}", switch | {"protocol_options": claude}
+        )
+        assert reply.status == 303, reply.text
+        row = await app[SERVICES].store.channels.by_name("deepseek")
+        assert row is not None and row.kind == "anthropic"
+        assert row.options == {
+            "model_map": {"deepseek-chat": "deepseek-v4"},
+            "thinking_budgets": {"high": 16000},
+            "auth": "bearer",
+        }
+        reply = await admin.send(
+            "POST", f"/admin/channels/{row.id}", switch | {"protocol_options": ""}
+        )
+        row = await app[SERVICES].store.channels.by_name("deepseek")
+        assert reply.status == 303 and row is not None
+        assert row.options == {"model_map": {"deepseek-chat": "deepseek-v4"}}  # emptied
+        bad = await admin.send("POST", "/admin/channels", form | {"name": "other", "kind": "sim"})
+        said = html.unescape(bad.text)
+        assert bad.status == 400 and "'reasoning_back' is for openai-chat" in said
+        assert box(bad.text) == form["protocol_options"]  # the add form keeps it too
+
+
 async def test_models_page_aliases_hiding_and_dialog_defaults(tmp_path: Path) -> None:
     async with operator(tmp_path) as (app, root, admin):
         directory = app[SERVICES].directory
@@ -251,6 +334,7 @@ def test_every_string_of_the_operator_pages_has_a_chinese_translation() -> None:
         text = template.read_text()
         found |= {a or b for a, b in re.findall(r"""\bt\(\s*(?:"([^"]*)"|'([^']*)')""", text)}
     found |= {"Open to anyone", "With an invite code", "Closed"}  # the sign-up modes' labels
+    found |= set(DESCRIPTIONS.values())  # the channel kinds' words
     missing = sorted(s for s in found if s not in catalog)
     assert not missing, f"no Chinese for: {missing}"
     assert len(found) > 100

@@ -103,8 +103,43 @@ def test_channel_secret_comes_from_env_not_argv(tmp_path: Path) -> None:
             "--data-dir",
             str(tmp_path),
         ),
-        "unknown channel kind",
+        "'carrier-pigeon' is not one of",
     )
+
+
+def test_channel_options_of_its_kind_are_stored_and_others_refused(tmp_path: Path) -> None:
+    fourk_cli(tmp_path, "migrate")
+
+    def add(name: str, kind: str, *options: str) -> subprocess.CompletedProcess[str]:
+        args = ["channel", "add", name, "--kind", kind, "--base-url", "https://up.example/v1"]
+        args += ["--models", "m", "--no-api-key", "--data-dir", str(tmp_path)]
+        return run(*args, *(part for option in options for part in ("--option", option)))
+
+    made = add(
+        "deepseek",
+        "openai-chat",
+        "reasoning_back=true",
+        "developer_role=developer",
+        'extra_body={"stream_options": null}',
+    )
+    assert made.returncode == 0, made.stderr
+    made = add(
+        "claude", "anthropic", "max_tokens=16000", "anthropic_version=2023-06-01", "auth=bearer"
+    )
+    assert made.returncode == 0, made.stderr
+    listing = fourk_cli(tmp_path, "channel", "list").stdout
+    chat = (
+        'options={"reasoning_back": true, "developer_role": "developer", '
+        '"extra_body": {"stream_options": null}}'
+    )
+    claude = 'options={"max_tokens": 16000, "anthropic_version": "2023-06-01", "auth": "bearer"}'
+    assert chat in listing and claude in listing
+    assert_clean_error(add("x", "openai-chat", "reasoning_back=yes"), "'reasoning_back' must be")
+    assert_clean_error(add("x", "anthropic", "max_tokens=0"), "'max_tokens' must be a whole")
+    assert_clean_error(add("x", "openai-chat", "thinking=false"), "is for anthropic channels")
+    assert_clean_error(add("x", "openai-responses", "colour=red"), "unknown option 'colour'")
+    assert_clean_error(add("x", "openai-chat", "reasoning_back"), "is not KEY=VALUE")
+    assert "\tx\t" not in fourk_cli(tmp_path, "channel", "list").stdout
 
 
 def test_keys_are_stored_as_digest_and_ciphertext(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import click
@@ -9,6 +10,7 @@ import click
 from fourk.cli import _pairs, _split, _upstream_secret, data_dir_option, main, with_store
 from fourk.providers.registry import DESCRIPTIONS, KINDS
 from fourk.services import channels
+from fourk.services.channel_admin import decode_options
 from fourk.services.store_bundle import Store
 
 # ---- channels -------------------------------------------------------------------------------
@@ -30,7 +32,9 @@ def channel() -> None:
 @click.option(
     "--base-url",
     required=True,
-    help="Upstream API root, e.g. https://api.openai.com/v1 (fourk appends /responses).",
+    help="Upstream API root as its own SDK takes it: https://api.openai.com/v1 (fourk appends "
+    "/responses), https://api.deepseek.com/v1 (openai-chat: /chat/completions), "
+    "https://api.anthropic.com (anthropic: /v1/messages).",
 )
 @click.option("--models", required=True, help="Comma-separated model names it serves.")
 @click.option(
@@ -64,6 +68,15 @@ def channel() -> None:
     multiple=True,
     help="Also pass this client header on to the upstream (repeatable).",
 )
+@click.option(
+    "--option",
+    "extra_options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A channel option of its kind, e.g. reasoning_back=true or max_tokens=16000 "
+    "(repeatable; VALUE is read as JSON when it parses, else as text). See "
+    "docs/configuration.md.",
+)
 @data_dir_option
 @with_store
 async def channel_add(
@@ -79,16 +92,18 @@ async def channel_add(
     model_map: str | None,
     strip_codex_extras: bool,
     forward_headers: tuple[str, ...],
+    extra_options: tuple[str, ...],
 ) -> None:
     """Add a channel."""
-    secret = _upstream_secret(api_key_env, no_api_key)
-    options: dict[str, Any] = {}
+    raw = _options(extra_options)
     if model_map:
-        options["model_map"] = _pairs(model_map)
+        raw["model_map"] = _pairs(model_map)
     if strip_codex_extras:
-        options["strip_codex_extras"] = True
+        raw["strip_codex_extras"] = True
     if forward_headers:
-        options["forward_headers"] = [name.lower() for name in forward_headers]
+        raw["forward_headers"] = list(forward_headers)
+    options = decode_options(raw, kind).encode()
+    secret = _upstream_secret(api_key_env, no_api_key)
     channel_id = await channels.add_channel(
         store,
         name=name,
@@ -101,6 +116,21 @@ async def channel_add(
         options=options,
     )
     click.echo(f"Added channel {name} (id {channel_id}).", err=True)
+
+
+def _options(pairs: tuple[str, ...]) -> dict[str, Any]:
+    """`--option KEY=VALUE` values: VALUE as JSON when it parses (true, 16000, {"a": 1}),
+    else as the text it is (2023-06-01, bearer)."""
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="--option")
+        try:
+            options[key.strip()] = json.loads(value)
+        except ValueError:
+            options[key.strip()] = value
+    return options
 
 
 @channel.command("list")
@@ -121,6 +151,7 @@ async def channel_list(store: Store) -> None:
                     f"weight={row.weight}",
                     "enabled" if row.enabled else "disabled",
                     "key=set" if row.sealed_secret else "key=none",
+                    *([f"options={json.dumps(row.options)}"] if row.options else []),
                 ]
             )
         )

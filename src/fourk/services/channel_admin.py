@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlparse
 
+from fourk.protocols.chat.request_encode import ChatOptions, chat_options
+from fourk.providers.anthropic import ANTHROPIC_OPTIONS, check_anthropic_options
 from fourk.providers.base import Provider
 from fourk.providers.registry import KINDS
 from fourk.routing.channel import Channel
@@ -26,6 +28,19 @@ from fourk.store.channels import ChannelNameTaken, ChannelRow
 MAX_NAME = 128
 _HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
 _SECRET_HEADERS = frozenset({"authorization", "x-api-key", "cookie", "proxy-authorization"})
+GENERAL_OPTIONS = ("model_map", "strip_codex_extras", "forward_headers")
+"""Options every kind takes; the relay itself reads them."""
+PROTOCOL_OPTIONS: Mapping[str, tuple[str, ...]] = {
+    "openai-responses": (),
+    "openai-chat": tuple(f.name for f in fields(ChatOptions)),
+    "anthropic": ANTHROPIC_OPTIONS,
+    "sim": (),
+}
+"""The options of each kind's own translator and provider, stored next to the general ones."""
+_PROTOCOL_CHECKS: Mapping[str, Callable[[Mapping[str, Any]], object]] = {
+    "openai-chat": chat_options,
+    "anthropic": check_anthropic_options,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,8 +48,10 @@ class ChannelOptions:
     model_map: dict[str, str] = field(default_factory=dict)  # client name → upstream name
     strip_codex_extras: bool = False
     forward_headers: tuple[str, ...] = ()
+    protocol: dict[str, Any] = field(default_factory=dict)  # the kind's own (PROTOCOL_OPTIONS)
 
     def encode(self) -> dict[str, Any]:
+        """The stored JSON: the general options and the protocol ones, all at the top level."""
         out: dict[str, Any] = {}
         if self.model_map:
             out["model_map"] = dict(self.model_map)
@@ -42,6 +59,7 @@ class ChannelOptions:
             out["strip_codex_extras"] = True
         if self.forward_headers:
             out["forward_headers"] = list(self.forward_headers)
+        out.update(self.protocol)
         return out
 
 
@@ -62,8 +80,10 @@ class ChannelPatch:
     clear_api_key: bool = False
 
 
-def decode_options(raw: Mapping[str, Any]) -> ChannelOptions:
-    """Options from JSON (or a form turned into the same shape); ValueError if malformed."""
+def decode_options(raw: Mapping[str, Any], kind: str | None) -> ChannelOptions:
+    """Options from JSON (or a form turned into the same shape) for a channel of `kind`:
+    the general ones and those the kind understands (PROTOCOL_OPTIONS); ChannelError names
+    a malformed one, an unknown one and one meant for another kind."""
     model_map = raw.get("model_map") or {}
     if not isinstance(model_map, dict) or not all(
         isinstance(k, str) and isinstance(v, str) and k.strip() and v.strip()
@@ -80,11 +100,47 @@ def decode_options(raw: Mapping[str, Any]) -> ChannelOptions:
     strip = raw.get("strip_codex_extras", False)
     if not isinstance(strip, bool):
         raise ChannelError("strip_codex_extras must be true or false")
-    unknown = set(raw) - {"model_map", "forward_headers", "strip_codex_extras"}
-    if unknown:
-        raise ChannelError(f"unknown option(s): {', '.join(sorted(unknown))}")
+    protocol = check_protocol_options(protocol_options(raw), kind)
     pairs = {k.strip(): v.strip() for k, v in model_map.items()}
-    return ChannelOptions(model_map=pairs, strip_codex_extras=strip, forward_headers=cleaned)
+    return ChannelOptions(
+        model_map=pairs, strip_codex_extras=strip, forward_headers=cleaned, protocol=protocol
+    )
+
+
+def protocol_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """The options of a channel that are not general ones (its kind's own)."""
+    return {k: v for k, v in options.items() if k not in GENERAL_OPTIONS}
+
+
+def check_protocol_options(options: Mapping[str, Any], kind: str | None) -> dict[str, Any]:
+    """`options` (not general ones) checked for a channel of `kind`; a null value leaves an
+    option unset. ChannelError names what is wrong and what the kind takes."""
+    options = {k: v for k, v in options.items() if v is not None}
+    if not options:
+        return {}
+    if not kind:
+        raise ChannelError(f"set the channel's kind to use option(s) {', '.join(sorted(options))}")
+    if kind not in KINDS:
+        raise ChannelError(f"unknown channel kind {kind!r}; choose one of {', '.join(KINDS)}")
+    known = PROTOCOL_OPTIONS.get(kind, ())
+    wrong = [_misplaced(name, kind) for name in sorted(options) if name not in known]
+    if wrong:
+        takes = ", ".join((*GENERAL_OPTIONS, *known))
+        raise ChannelError(f"{'; '.join(wrong)}. A channel of kind {kind} takes: {takes}")
+    check = _PROTOCOL_CHECKS.get(kind)
+    try:
+        if check is not None:
+            check(options)
+    except ValueError as exc:
+        raise ChannelError(str(exc)) from exc
+    return options
+
+
+def _misplaced(name: str, kind: str) -> str:
+    owners = [k for k, names in PROTOCOL_OPTIONS.items() if name in names]
+    if not owners:
+        return f"unknown option '{name}'"
+    return f"option '{name}' is for {' and '.join(owners)} channels, not {kind}"
 
 
 def check_patch(patch: ChannelPatch, current_kind: str) -> dict[str, Any]:
@@ -112,6 +168,7 @@ def check_patch(patch: ChannelPatch, current_kind: str) -> dict[str, Any]:
     if patch.enabled is not None:
         values["enabled"] = patch.enabled
     if patch.options is not None:
+        check_protocol_options(patch.options.protocol, kind)  # built for another kind?
         values["options"] = patch.options.encode()
     return values
 
@@ -178,6 +235,8 @@ class ChannelAdmin:
     async def change(self, channel_id: int, patch: ChannelPatch) -> ChannelRow:
         row = await self.get(channel_id)
         values = check_patch(patch, row.kind)
+        if patch.options is None and values.get("kind", row.kind) != row.kind:
+            _check_kept_options(row, values["kind"])
         if "name" in values and values["name"] != row.name:
             taken = await self._store.channels.by_name(values["name"])
             if taken is not None:
@@ -233,6 +292,17 @@ class ChannelAdmin:
         if not await self._store.channels.delete(channel_id):
             raise NotFoundError(f"there is no channel with id {channel_id}")
         await self._directory.reload()
+
+
+def _check_kept_options(row: ChannelRow, kind: str) -> None:
+    """A new kind for a channel whose stored options stay: they must fit it."""
+    try:
+        check_protocol_options(protocol_options(row.options), kind)
+    except ChannelError as exc:
+        raise ChannelError(
+            f"the channel's options are for {row.kind}, not {kind} ({exc}); "
+            "send options that fit the new kind with it"
+        ) from None
 
 
 def channel_view(row: ChannelRow, cooling: bool, stats: ChannelStats | None) -> dict[str, Any]:

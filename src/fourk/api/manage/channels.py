@@ -3,14 +3,22 @@ secret goes in (api_key) and never comes out."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from fourk.api.context import SERVICES
 from fourk.api.manage.fields import Fields
 from fourk.api.manage.wire import answer, path_int, read_fields
 from fourk.errors import InvalidRequest
-from fourk.services.channel_admin import ChannelAdmin, ChannelPatch, decode_options
+from fourk.services.channel_admin import (
+    ChannelAdmin,
+    ChannelOptions,
+    ChannelPatch,
+    decode_options,
+)
 from fourk.services.channel_probe import PROBE_TIMEOUT
+from fourk.services.channels import ChannelError
 
 PATCH_FIELDS = (
     "name",
@@ -31,20 +39,30 @@ def _admin(request: web.Request) -> ChannelAdmin:
     return ChannelAdmin(services.store, services.directory)
 
 
-def decode_patch(fields: Fields) -> ChannelPatch:
+def decode_patch(fields: Fields, current_kind: str | None = None) -> ChannelPatch:
+    """A create (no `current_kind`) or a change of a channel of `current_kind`; the options
+    are checked for the kind the channel will have."""
     options = fields.only(PATCH_FIELDS).mapping("options")
+    kind = fields.text("kind")
     return ChannelPatch(
         name=fields.text("name"),
-        kind=fields.text("kind"),
+        kind=kind,
         base_url=fields.text("base_url"),
         models=fields.texts("models"),
         priority=fields.integer("priority"),
         weight=fields.integer("weight"),
         enabled=fields.boolean("enabled"),
-        options=decode_options(options) if options is not None else None,
+        options=_options(options, kind or current_kind) if options is not None else None,
         api_key=fields.text("api_key"),
         clear_api_key=bool(fields.boolean("clear_api_key")),
     )
+
+
+def _options(raw: dict[str, Any], kind: str | None) -> ChannelOptions:
+    try:
+        return decode_options(raw, kind)
+    except ChannelError as exc:
+        raise InvalidRequest(str(exc), param="options") from exc
 
 
 async def _one(request: web.Request, channel_id: int) -> web.Response:
@@ -74,7 +92,9 @@ async def create_channel(request: web.Request) -> web.Response:
 
 async def patch_channel(request: web.Request) -> web.Response:
     channel_id = path_int(request, "channel_id")
-    await _admin(request).change(channel_id, decode_patch(await read_fields(request)))
+    admin = _admin(request)
+    row = await admin.get(channel_id)
+    await admin.change(channel_id, decode_patch(await read_fields(request), row.kind))
     return await _one(request, channel_id)
 
 

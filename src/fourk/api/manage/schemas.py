@@ -84,12 +84,48 @@ def _key_schemas() -> dict[str, Schema]:
     }
 
 
-def _channel_schemas() -> dict[str, Schema]:
-    options = _obj(
+def _channel_options() -> Schema:
+    """Every kind takes the first three; the rest belong to one kind (docs/configuration.md)
+    and are refused on a channel of another. A null value leaves an option unset."""
+    chat, anthropic = "openai-chat: ", "anthropic: "
+    body = {"type": "object", "description": "merged into the upstream request last"}
+    schema = _obj(
         model_map={"type": "object", "additionalProperties": {"type": "string"}},
         strip_codex_extras={"type": "boolean"},
         forward_headers=_TEXTS,
+        developer_role={**_enum("system", "developer"), "description": chat + "default system"},
+        reasoning_back={"type": "boolean", "description": chat + "send reasoning_content back"},
+        max_tokens_field={
+            **_enum("max_tokens", "max_completion_tokens"),
+            "description": chat + "where max_output_tokens goes",
+        },
+        reasoning_effort={"type": "boolean", "description": chat + "send reasoning_effort"},
+        extra_body={**body, "description": "openai-chat, anthropic: " + body["description"]},
+        max_tokens=_int(anthropic + "when the request sets none (default 8192)"),
+        max_tokens_limit=_int(anthropic + "the model's output ceiling"),
+        thinking={"type": "boolean", "description": anthropic + "false: never think"},
+        thinking_mode={**_enum("budget", "adaptive"), "description": anthropic + "default budget"},
+        thinking_budgets={
+            "type": "object",
+            "additionalProperties": {"type": "integer"},
+            "description": anthropic + "effort → budget_tokens",
+        },
+        default_effort={"type": "string", "description": anthropic + "when the request has none"},
+        prompt_cache={"type": "boolean", "description": anthropic + "false: no cache_control"},
+        anthropic_version={"type": "string", "description": anthropic + "default 2023-06-01"},
+        anthropic_beta={"type": "string", "description": anthropic + "comma-separated"},
+        auth={**_enum("x-api-key", "bearer"), "description": anthropic + "how the key is sent"},
     )
+    schema["description"] = (
+        "model_map, strip_codex_extras and forward_headers for any kind, the others for the "
+        "kind they name (refused on another); null leaves an option unset. A change replaces "
+        "the whole object."
+    )
+    return schema
+
+
+def _channel_schemas() -> dict[str, Schema]:
+    options = _channel_options()
     fields: dict[str, Schema] = {
         "name": {"type": "string"},
         "kind": {"type": "string", "description": "a provider kind, e.g. openai-responses"},

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from aiohttp import web
 
 from fourk.api.context import SERVICES
@@ -12,8 +13,15 @@ from fourk.dashboard.render import render
 from fourk.dashboard.session import admin_required, see_other
 from fourk.dashboard.views.admin_form import FormValues, attempt, page_status, read_form
 from fourk.errors import FourkError
-from fourk.providers.registry import KINDS
-from fourk.services.channel_admin import ChannelAdmin, ChannelPatch, decode_options
+from fourk.providers.registry import DESCRIPTIONS, KINDS
+from fourk.services.channel_admin import (
+    GENERAL_OPTIONS,
+    PROTOCOL_OPTIONS,
+    ChannelAdmin,
+    ChannelPatch,
+    decode_options,
+    protocol_options,
+)
 from fourk.services.channel_probe import PROBE_TIMEOUT, ProbeResult
 
 _ID = "{channel_id:\\d+}"
@@ -46,10 +54,12 @@ def patch_from_form(form: FormValues, *, creating: bool) -> ChannelPatch:
     """Every field of the add or edit form (the secret only when one was typed)."""
     options = decode_options(
         {
+            **_protocol_json(form),
             "model_map": form.pairs("model_map"),
             "forward_headers": form.items("forward_headers"),
             "strip_codex_extras": form.flag("strip_codex_extras"),
-        }
+        },
+        form.text("kind"),
     )
     return ChannelPatch(
         name=form.text("name"),
@@ -62,6 +72,37 @@ def patch_from_form(form: FormValues, *, creating: bool) -> ChannelPatch:
         api_key=form.optional("api_key"),
         clear_api_key=not creating and form.flag("clear_api_key"),
     )
+
+
+def _protocol_json(form: FormValues) -> dict[str, Any]:
+    """The Protocol options box: a JSON object of the kind's own options, or nothing."""
+    text = form.text("protocol_options")
+    try:
+        value = orjson.loads(text) if text else {}
+    except orjson.JSONDecodeError:
+        value = None
+    if not isinstance(value, dict):
+        raise ValueError("Protocol options must be a JSON object, or empty.")
+    general = [name for name in GENERAL_OPTIONS if name in value]
+    if general:
+        raise ValueError(f"Set {', '.join(general)} in its own field, not in Protocol options.")
+    return value
+
+
+def _fields_context(protocol_text: str) -> dict[str, Any]:
+    """What the add and edit forms need besides the channel's values."""
+    return {
+        "kinds": KINDS,
+        "descriptions": DESCRIPTIONS,
+        "protocol_keys": PROTOCOL_OPTIONS,
+        "protocol_text": protocol_text,
+    }
+
+
+def _pretty(options: dict[str, Any]) -> str:
+    """A channel's protocol options as the Protocol options box shows them."""
+    protocol = protocol_options(options)
+    return orjson.dumps(protocol, option=orjson.OPT_INDENT_2).decode() if protocol else ""
 
 
 async def _channels(
@@ -77,10 +118,10 @@ async def _channels(
         "admin/channels.html",
         status=page_status(request, error),
         channels=views,
-        kinds=KINDS,
         probes=probes or {},
         draft=draft or {},
         error=error.message if error else None,
+        **_fields_context((draft or {}).get("protocol_options", "")),
     )
 
 
@@ -113,10 +154,15 @@ _DRAFT_FIELDS = (
     "weight",
     "model_map",
     "forward_headers",
+    "protocol_options",
 )
 
 
-async def _channel(request: web.Request, *, error: FourkError | None = None) -> web.Response:
+async def _channel(
+    request: web.Request, *, error: FourkError | None = None, protocol_text: str | None = None
+) -> web.Response:
+    """The edit page; `protocol_text` is what was typed in the Protocol options box (after
+    a failed save), else the stored options show."""
     views, missing = await attempt(
         _admin(request).views(request.app[SERVICES].health, only=_channel_id(request))
     )
@@ -127,9 +173,9 @@ async def _channel(request: web.Request, *, error: FourkError | None = None) -> 
         "admin/channel.html",
         status=page_status(request, error),
         channel=views[0],
-        kinds=KINDS,
         error=error.message if error else None,
         done=request.query.get("done"),
+        **_fields_context(_pretty(views[0]["options"]) if protocol_text is None else protocol_text),
     )
 
 
@@ -147,7 +193,7 @@ async def edit_action(request: web.Request) -> web.StreamResponse:
 
     _, error = await attempt(edit())
     if error:
-        return await _channel(request, error=error)
+        return await _channel(request, error=error, protocol_text=form.text("protocol_options"))
     return see_other(request, f"/admin/channels/{_channel_id(request)}?done=saved")
 
 
