@@ -198,6 +198,21 @@ def test_codex_tools_reach_a_chat_upstream_flattened(gw: Gateway, upstream: Proc
     assert "+hello from the hub" in patch[0].input
 
 
+@pytest.mark.parametrize("model", MODELS)
+def test_responses_stream_with_tools_on_every_kind(gw: Gateway, model: str) -> None:
+    with oa(gw).responses.stream(
+        model=model,
+        input="run: uname -a",
+        tools=[EXEC_TOOL],  # type: ignore[list-item]
+    ) as stream:
+        deltas = [e.delta for e in stream if e.type == "response.function_call_arguments.delta"]
+        final = stream.get_final_response()
+    calls = [item for item in final.output if item.type == "function_call"]
+    assert len(calls) == 1 and calls[0].name == "exec_command"
+    assert orjson.loads(calls[0].arguments) == {"cmd": "uname -a"}
+    assert "".join(deltas) == calls[0].arguments  # the arguments streamed in pieces
+
+
 # -- Chat Completions clients -------------------------------------------------------------------
 
 
@@ -230,6 +245,7 @@ def test_chat_stream_with_tools_on_every_kind(gw: Gateway, model: str) -> None:
     assert calls[0]["name"] == "exec_command"
     assert orjson.loads(calls[0]["arguments"]) == {"cmd": "echo hi"}
     assert chunks[-1].usage is not None and chunks[-1].usage.prompt_tokens > 0
+    assert newest_log(gw)["endpoint"] == "chat.completions"
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -293,6 +309,8 @@ def test_messages_stream_with_tools_on_every_kind(gw: Gateway, model: str) -> No
     texts = [block.text for block in followup.content if block.type == "text"]
     assert texts == ["Command finished. Output: /home/alice"]
     assert followup.usage.output_tokens > 0
+    row = newest_log(gw)
+    assert row["endpoint"] == "messages" and row["output_tokens"] == followup.usage.output_tokens
 
 
 def test_messages_errors_in_anthropic_shape(gw: Gateway) -> None:

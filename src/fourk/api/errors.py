@@ -65,12 +65,13 @@ def speaks_anthropic(request: web.Request) -> bool:
 
 
 async def _answer(request: web.Request, handler: Handler, request_id: str) -> web.StreamResponse:
-    anthropic = speaks_anthropic(request)
     try:
         return await handler(request)
     except FourkError as error:
+        anthropic = speaks_anthropic(request)
         return error_response(error, request_id, anthropic=anthropic)
     except web.HTTPRequestEntityTooLarge:
+        anthropic = speaks_anthropic(request)
         return error_response(
             BodyTooLarge(
                 f"The request body is larger than this service accepts "
@@ -80,9 +81,10 @@ async def _answer(request: web.Request, handler: Handler, request_id: str) -> we
             anthropic=anthropic,
         )
     except web.HTTPNotFound:
-        return error_response(_no_route(request), request_id, anthropic=anthropic)
+        return error_response(_no_route(request), request_id, anthropic=speaks_anthropic(request))
     except web.HTTPMethodNotAllowed as exc:
         allowed = ", ".join(sorted(exc.allowed_methods))
+        anthropic = speaks_anthropic(request)
         return error_response(
             InvalidRequest(
                 f"{request.method} is not allowed on {request.path}; use {allowed}.",
@@ -95,6 +97,7 @@ async def _answer(request: web.Request, handler: Handler, request_id: str) -> we
         raise
     except Exception:
         log.exception("unhandled error in %s %s (%s)", request.method, request.path, request_id)
+        anthropic = speaks_anthropic(request)
         return error_response(
             InternalError(
                 f"Something went wrong inside fourk; it has been logged (request {request_id})."

@@ -43,6 +43,13 @@ from fourk.store.logs import LogRow
 
 log = logging.getLogger("fourk.relay")
 
+ENDPOINTS: dict[Wire, str] = {
+    "responses": "responses",
+    "chat": "chat.completions",
+    "messages": "messages",
+}
+"""The request log's name for what the client called."""
+
 SSE_HEADERS = {
     "Content-Type": "text/event-stream; charset=utf-8",
     "Cache-Control": "no-cache",
@@ -316,7 +323,7 @@ class Relay:
             user_id=ticket.principal.user.id,
             key_id=ticket.principal.key.id,
             model=ticket.request.model[:128],
-            endpoint="responses",
+            endpoint=ENDPOINTS[ticket.wire],
             stream=ticket.request.stream,
             status=0,
             duration_ms=0,

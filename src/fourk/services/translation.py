@@ -145,7 +145,11 @@ class Translation:
     def _same_wire_body(self, ticket: Ticket, channel: Channel, upstream: str) -> bytes:
         if ticket.wire == "responses":
             strip = bool(channel.options.get("strip_codex_extras"))
-            ours = self._compactor is not None and has_compactions(ticket.request.body.get("input"))
+            ours = (
+                self._compactor is not None
+                and b'"compaction' in ticket.request.raw  # a cheap look before walking input
+                and has_compactions(ticket.request.body.get("input"))
+            )
             if ours:
                 assert self._compactor is not None
                 expanded = self._compactor.expand(
