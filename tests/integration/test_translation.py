@@ -6,6 +6,7 @@ upstream protocol in its real streaming format)."""
 from __future__ import annotations
 
 import base64
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import openai
 import orjson
 import pytest
 
+from fourk.protocols.sse import SSEDecoder
 from tests.support.processes import (
     Gateway,
     Proc,
@@ -415,3 +417,53 @@ def test_compaction_passes_through_on_a_responses_channel(gw: Gateway, upstream:
     assert item["encrypted_content"].startswith("sim-cmp-")  # the upstream's own
     sent = last_upstream(upstream)["body"]
     assert isinstance(sent, dict) and sent["input"][-1] == {"type": "compaction_trigger"}
+
+
+# -- Failures in the middle of a translated stream ----------------------------------------------
+
+
+def _raw_events(gw: Gateway, model: str) -> list[dict[str, object]]:
+    """The Responses events fourk sent for one streamed request (read without the SDK, which
+    raises on response.failed)."""
+    request = urllib.request.Request(
+        gw.url + "/v1/responses",
+        data=orjson.dumps({"model": model, "input": "hello", "stream": True}),
+        headers={"Authorization": f"Bearer {gw.key}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        raw = response.read()
+    decoder = SSEDecoder()
+    return [orjson.loads(e.data) for e in decoder.feed(raw) + decoder.flush()]
+
+
+@pytest.mark.parametrize("model", ["m-chat", "m-anth"])
+def test_upstream_error_mid_stream_becomes_response_failed(
+    gw: Gateway, upstream: Proc, model: str
+) -> None:
+    fault = {
+        "kind": "failed",
+        "code": "rate_limit_exceeded",
+        "message": "Rate limit reached. Please try again in 7s.",
+    }
+    sim_control(upstream, "POST", "/_sim/faults", {"faults": [fault]})
+    events = _raw_events(gw, model)
+    assert events[-1]["type"] == "response.failed"
+    assert [e["type"] for e in events].count("response.failed") == 1
+    error = events[-1]["response"]["error"]  # type: ignore[index]
+    assert error["code"] == "rate_limit_exceeded"  # Codex waits and retries on this code
+    assert "try again in" in error["message"]
+    assert newest_log(gw)["error_code"] == "rate_limit_exceeded"
+
+
+@pytest.mark.parametrize("model", ["m-chat", "m-anth"])
+def test_cut_translated_stream_fails_and_is_billed_as_estimated(
+    gw: Gateway, upstream: Proc, model: str
+) -> None:
+    sim_control(upstream, "POST", "/_sim/faults", {"faults": [{"kind": "cut", "after": 3}]})
+    events = _raw_events(gw, model)
+    assert events[0]["type"] == "response.created"
+    assert events[-1]["type"] == "response.failed"
+    assert events[-1]["response"]["error"]["code"] == "upstream_incomplete"  # type: ignore[index]
+    row = newest_log(gw)
+    assert row["error_code"] == "upstream_incomplete"
+    assert row["usage_estimated"] == 1 and int(str(row["cost"])) > 0
