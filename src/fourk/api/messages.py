@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import time
+from typing import Any
 
 from aiohttp import web
 
-from fourk.api.chat import decode_json_object
-from fourk.api.responses import authenticate, new_ticket, read_body, relay
+from fourk.api.responses import relay_client_body
 from fourk.protocols.messages.request_decode import decode_messages_request
-from fourk.protocols.responses.request import ResponsesRequest
 
 
 async def create_message(request: web.Request) -> web.StreamResponse:
-    started = time.monotonic()
-    principal = await authenticate(request)
-    raw = await read_body(request)
-    body = decode_json_object(raw)
-    decoded = decode_messages_request(body)
-    hub = ResponsesRequest(
-        model=str(decoded.body["model"]),
-        stream=bool(decoded.body.get("stream")),
-        body=decoded.body,
-        raw=raw,
-    )
-    ticket = new_ticket(request, principal, hub, started)
-    ticket.wire = "messages"
-    ticket.client_body = body
-    return await relay(request, ticket)
+    return await relay_client_body(request, "messages", _decode)
+
+
+def _decode(body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    return decode_messages_request(body).body, False

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
+import orjson
 from aiohttp import web
 from aiohttp.client_exceptions import ClientConnectionResetError
 from aiohttp.http_exceptions import HttpProcessingError
@@ -14,6 +16,7 @@ from fourk.api.context import REQUEST_ID, SERVICES
 from fourk.errors import InvalidRequest
 from fourk.protocols.client import decode_client
 from fourk.protocols.responses.request import ResponsesRequest, decode_request
+from fourk.protocols.wires import Wire
 from fourk.services.authentication import Principal, bearer_token
 from fourk.services.relay import ClientGone, Ticket
 
@@ -95,6 +98,40 @@ def new_ticket(
         headers=headers,
         started=started,
     )
+
+
+async def relay_client_body(
+    request: web.Request,
+    wire: Wire,
+    decode: Callable[[dict[str, Any]], tuple[dict[str, Any], bool]],
+) -> web.StreamResponse:
+    """Relay a Chat or Messages request: `decode` gives its hub (Responses) body and whether
+    the client asked for usage in the stream."""
+    started = time.monotonic()
+    principal = await authenticate(request)
+    raw = await read_body(request)
+    body = decode_json_object(raw)
+    hub, include_usage = decode(body)
+    hub_request = ResponsesRequest(
+        model=str(hub["model"]), stream=bool(hub.get("stream")), body=hub, raw=raw
+    )
+    ticket = new_ticket(request, principal, hub_request, started)
+    ticket.wire = wire
+    ticket.client_body = body
+    ticket.include_usage = include_usage
+    return await relay(request, ticket)
+
+
+def decode_json_object(raw: bytes) -> dict[str, Any]:
+    if not raw.strip():
+        raise InvalidRequest("The request body is empty; send a JSON object.")
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidRequest(f"The request body is not valid JSON ({exc}).") from exc
+    if not isinstance(body, dict):
+        raise InvalidRequest("The request body must be a JSON object.")
+    return body
 
 
 async def relay(request: web.Request, ticket: Ticket) -> web.StreamResponse:
