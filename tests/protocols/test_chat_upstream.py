@@ -36,6 +36,7 @@ from fourk.protocols.chat.stream_decode import (
     encode_reasoning_blob,
 )
 from fourk.protocols.hub.tools import ToolSet, flatten_tools
+from fourk.protocols.hub.upstream_quota import TEXT as UPSTREAM_QUOTA
 from fourk.protocols.sse import SSEDecoder, SSEEvent
 
 FIXTURES = Path(__file__).parent / "fixtures" / "chat_upstream"
@@ -564,14 +565,14 @@ CONTEXT_400 = (
         (
             402,
             b'{"error":{"message":"Insufficient Balance","type":"unknown_error"}}',
-            "insufficient_quota",
-            "Insufficient Balance",
+            "server_error",
+            f"{UPSTREAM_QUOTA} The upstream said: Insufficient Balance",
         ),
         (
             429,
             b'{"error":{"message":"You exceeded your current quota.","code":"insufficient_quota"}}',
-            "insufficient_quota",
-            "You exceeded your current quota.",
+            "server_error",
+            f"{UPSTREAM_QUOTA} The upstream said: You exceeded your current quota.",
         ),
         (502, b"<html>bad gateway</html>", "server_error", "<html>bad gateway</html>"),
         (

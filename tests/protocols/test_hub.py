@@ -161,3 +161,15 @@ def test_custom_call_with_odd_arguments_does_not_break(bad: str) -> None:
     item = final["response"]["output"][0]
     assert item["type"] == "custom_tool_call"
     assert isinstance(item["input"], str)
+
+
+def test_an_upstream_account_out_of_credit_is_not_the_users_quota() -> None:
+    from fourk.protocols.hub.upstream_quota import TEXT
+    from fourk.protocols.messages.errors import decode_messages_error, decode_stream_error
+
+    body = b'{"type":"error","error":{"type":"billing_error","message":"Credit balance too low"}}'
+    code, message = decode_messages_error(400, body)
+    assert code == "server_error"  # not insufficient_quota: Codex would blame the user's plan
+    assert message.startswith(TEXT) and "Credit balance too low" in message
+    code, message = decode_stream_error({"type": "billing_error", "message": "low"})
+    assert code == "server_error" and "operator" in message

@@ -36,6 +36,7 @@ import orjson
 from fourk.billing.usage import Usage
 from fourk.protocols.hub.builder import Event, ResponsesBuilder
 from fourk.protocols.hub.tools import ToolSet
+from fourk.protocols.hub.upstream_quota import operator_quota
 from fourk.protocols.hub.values import as_mapping, positive_int
 from fourk.protocols.sse import SSEEvent
 
@@ -264,8 +265,9 @@ def decode_chat_completion(
 def decode_chat_error(status: int, body: bytes) -> tuple[str, str]:
     """An upstream HTTP error body (OpenAI shape, vLLM shape, plain text, HTML) as the
     Codex error code and a message a person can act on. The codes are
-    `context_length_exceeded`, `rate_limit_exceeded`, `insufficient_quota` or
-    `server_error`; the relay decides from `status` whether to retry or fail over."""
+    `context_length_exceeded`, `rate_limit_exceeded` or `server_error` (an upstream account
+    out of credit is one too, saying the operator must act: see hub/upstream_quota.py); the
+    relay decides from `status` whether to retry or fail over."""
     try:
         payload: object = orjson.loads(body)
     except orjson.JSONDecodeError:
@@ -291,6 +293,8 @@ def decode_error_payload(status: int | None, payload: object) -> tuple[str, str]
         where = f" (HTTP {status})" if status else ""
         message = f"The upstream model server reported an error{where} without a message."
     code = _classify(status, f"{hints} {message}")
+    if code == "insufficient_quota":  # the operator's upstream account, not the user's
+        return operator_quota(message)
     if code == "rate_limit_exceeded" and not _RETRY_HINT.search(message):
         message = f"{message} Please try again in {RATE_LIMIT_RETRY_SECONDS}s."
     return code, message

@@ -15,6 +15,8 @@ from typing import Any
 
 import orjson
 
+from fourk.protocols.hub.upstream_quota import operator_quota
+
 RATE_LIMIT_RETRY_SECONDS = 10  # said when Anthropic gives no Retry-After
 _CONTEXT = re.compile(
     r"prompt is too long|exceed context limit|context window|too many tokens", re.I
@@ -66,6 +68,8 @@ def decode_messages_error(
     elif body.strip():
         message = body.decode("utf-8", errors="replace").strip()[:300]
     message = message or f"The Anthropic upstream answered HTTP {status}."
+    if kind == "billing_error":  # the operator's upstream account, not the user's
+        return operator_quota(message)
     code = _error_code(kind, message)
     if code is None:
         invalid = kind in ("invalid_request_error", "request_too_large")
@@ -80,6 +84,8 @@ def decode_stream_error(error: object) -> tuple[str, str]:
         kind = str(error.get("type") or kind)
         message = str(error.get("message") or "")
     message = message or f"The Anthropic upstream reported {kind}."
+    if kind == "billing_error":
+        return operator_quota(message)
     code = _error_code(kind, message) or "server_error"
     return code, _with_retry(code, message, None)
 
