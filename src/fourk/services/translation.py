@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -179,7 +179,7 @@ class Translation:
             body = self._compactor.expand(body, ticket.principal.user.id)
         return body
 
-    def _sealing(self, ticket: Ticket) -> Any:
+    def _sealing(self, ticket: Ticket) -> Callable[[str], str]:
         compactor = self._compactor
         if compactor is None:
             raise RuntimeError("emulated compaction needs a compactor")
