@@ -8,7 +8,7 @@ JSON decode per event.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -36,22 +36,32 @@ class Terminal:
 
 @dataclass(slots=True)
 class ResponsesWatch:
-    """State of one watched stream: the response id (for events we add) and its end."""
+    """State of one watched stream: the response id (for events we add) and its end.
 
-    response_id: str | None = None
+    The `response.created` block is only kept, not parsed: its id is needed only when fourk
+    has to write an event of its own (a stream that broke off), which is rare."""
+
     terminal: Terminal | None = None
-    _parsed: dict[str, Any] = field(default_factory=dict)
+    _id: str | None = None
+    _created: bytes | None = None  # the created event's block, read when the id is asked for
+
+    @property
+    def response_id(self) -> str | None:
+        if self._id is None and self._created is not None:
+            self._id = _created_id(self._created)
+            self._created = None
+        return self._id
 
     def find_terminal(self, region: bytes) -> tuple[int, int] | None:
         """Look at a run of whole events: the (start, end) of the event that ends the
         stream, or None (the common case: the run goes on as it is). Only the blocks that
-        mention a terminal type, or `response.created` while the id is unknown, are cut out
-        and parsed; the rest of the run is never split. Picks up the response id too."""
-        if self.response_id is None:
+        mention a terminal type are cut out and parsed; the rest of the run is never split.
+        Keeps the `response.created` block for the response id too."""
+        if self._created is None and self._id is None:
             at = region.find(_CREATED)
             if at >= 0:
                 start, end = _block_at(region, at)
-                self._note_created(region[start:end])
+                self._created = region[start:end]
         search = 0
         while True:
             at = _first_marker(region, search)
@@ -64,8 +74,8 @@ class ResponsesWatch:
 
     def is_terminal(self, block: bytes) -> bool:
         """Look at one whole event block; True when it ends the stream."""
-        if self.response_id is None and _CREATED in block:
-            self._note_created(block)
+        if self._created is None and self._id is None and _CREATED in block:
+            self._created = block
         if not (
             _COMPLETED in block or _FAILED in block or _INCOMPLETE in block
         ):  # a substring test per block; JSON is parsed only for the last event
@@ -79,23 +89,28 @@ class ResponsesWatch:
         response = payload.get("response")
         response = response if isinstance(response, dict) else {}
         if self.response_id is None and isinstance(response.get("id"), str):
-            self.response_id = response["id"]
+            self._id = response["id"]
         self.terminal = decode_terminal(str(kind), response)
         return True
 
-    def _note_created(self, block: bytes) -> None:
-        payload = _payload(block)
-        if payload and payload.get("type") == "response.created":
-            response = payload.get("response")
-            if isinstance(response, dict) and isinstance(response.get("id"), str):
-                self.response_id = response["id"]
+
+def _created_id(block: bytes) -> str | None:
+    payload = _payload(block)
+    if payload and payload.get("type") == "response.created":
+        response = payload.get("response")
+        if isinstance(response, dict) and isinstance(response.get("id"), str):
+            return str(response["id"])
+    return None
 
 
 def _first_marker(region: bytes, start: int) -> int:
-    found = [
-        at for at in (region.find(m, start) for m in (_COMPLETED, _FAILED, _INCOMPLETE)) if at >= 0
-    ]
-    return min(found) if found else -1
+    """Where the first terminal event name appears from `start` on, or -1."""
+    first = -1
+    for marker in (_COMPLETED, _FAILED, _INCOMPLETE):
+        at = region.find(marker, start)
+        if at >= 0 and (first < 0 or at < first):
+            first = at
+    return first
 
 
 def _block_at(region: bytes, at: int) -> tuple[int, int]:
@@ -107,14 +122,27 @@ def _block_at(region: bytes, at: int) -> tuple[int, int]:
 
 
 def _payload(block: bytes) -> dict[str, Any] | None:
-    event = parse_event(block)
+    event = _single_data(block)
     if event is None:
-        return None
+        parsed = parse_event(block)
+        if parsed is None:
+            return None
+        event = parsed.data.encode()
     try:
-        payload = orjson.loads(event.data)
+        payload = orjson.loads(event)
     except orjson.JSONDecodeError:
         return None
     return payload if isinstance(payload, dict) else None
+
+
+def _single_data(block: bytes) -> bytes | None:
+    """The data of a block with one `data: ` line (how every OpenAI event comes), without
+    decoding the block to text; None for anything else (the full parser reads those)."""
+    at = block.find(b"data: ")
+    if at < 0 or (at > 0 and block[at - 1] != 0x0A) or block.find(b"\ndata:", at + 1) >= 0:
+        return None
+    end = block.find(b"\n", at)
+    return block[at + 6 : end if end >= 0 else len(block)]
 
 
 def decode_terminal(kind: str, response: dict[str, Any]) -> Terminal:
