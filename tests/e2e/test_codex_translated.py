@@ -15,10 +15,9 @@ from tests.support.codex import codex_available, run_codex, write_codex_home
 from tests.support.processes import (
     Gateway,
     Proc,
-    fourk_cli,
     sim_control,
     sim_requests,
-    start_fourk,
+    start_protocol_gateway,
     start_sim,
 )
 
@@ -27,7 +26,7 @@ pytestmark = [
     pytest.mark.skipif(not codex_available(), reason="run `npm ci --prefix tests` first"),
 ]
 
-CHANNELS = {"deepseek-sim": ("openai-chat", "/v1"), "claude-sim": ("anthropic", "")}
+CHANNELS = {"deepseek-sim": "openai-chat", "claude-sim": "anthropic"}
 UPSTREAM_PATHS = {"deepseek-sim": "/v1/chat/completions", "claude-sim": "/v1/messages"}
 
 
@@ -40,30 +39,9 @@ def upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proc]:
 
 @pytest.fixture(scope="module")
 def gw(tmp_path_factory: pytest.TempPathFactory, upstream: Proc) -> Iterator[Gateway]:
-    data_dir = tmp_path_factory.mktemp("cgw") / "data"
-    fourk_cli(data_dir, "migrate")
-    fourk_cli(data_dir, "user", "create", "dev")
-    fourk_cli(data_dir, "user", "topup", "dev", "50", "--reason", "e2e")
-    key = fourk_cli(data_dir, "key", "create", "--user", "dev").stdout.strip()
-    for model, (kind, suffix) in CHANNELS.items():
-        fourk_cli(
-            data_dir,
-            "channel",
-            "add",
-            kind,
-            "--kind",
-            kind,
-            "--base-url",
-            upstream.url + suffix,
-            "--models",
-            model,
-            "--no-api-key",
-        )
-        fourk_cli(data_dir, "price", "set", model, "--input", "1", "--output", "2")
-    server = start_fourk(data_dir)
-    running = Gateway(data_dir=data_dir, server=server, key=key, sims=[upstream])
+    running = start_protocol_gateway(tmp_path_factory.mktemp("cgw") / "data", upstream, CHANNELS)
     yield running
-    server.stop()
+    running.server.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import anthropic
 import openai
@@ -19,10 +18,9 @@ from fourk.protocols.sse import SSEDecoder
 from tests.support.processes import (
     Gateway,
     Proc,
-    fourk_cli,
     sim_control,
     sim_requests,
-    start_fourk,
+    start_protocol_gateway,
     start_sim,
 )
 
@@ -49,42 +47,9 @@ def upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proc]:
 
 @pytest.fixture(scope="module")
 def gw(tmp_path_factory: pytest.TempPathFactory, upstream: Proc) -> Iterator[Gateway]:
-    data_dir: Path = tmp_path_factory.mktemp("tgw") / "data"
-    fourk_cli(data_dir, "migrate")
-    fourk_cli(data_dir, "user", "create", "alice")
-    fourk_cli(data_dir, "user", "topup", "alice", "100", "--reason", "tests")
-    key = fourk_cli(data_dir, "key", "create", "--user", "alice").stdout.strip()
-    for model, kind in KINDS.items():
-        base = upstream.url if kind == "anthropic" else upstream.url + "/v1"
-        fourk_cli(
-            data_dir,
-            "channel",
-            "add",
-            f"ch-{kind}",
-            "--kind",
-            kind,
-            "--base-url",
-            base,
-            "--models",
-            model,
-            "--no-api-key",
-        )
-        fourk_cli(
-            data_dir,
-            "price",
-            "set",
-            model,
-            "--input",
-            "1",
-            "--cached",
-            "0.5",
-            "--output",
-            "4",
-        )
-    server = start_fourk(data_dir)
-    running = Gateway(data_dir=data_dir, server=server, key=key, sims=[upstream])
+    running = start_protocol_gateway(tmp_path_factory.mktemp("tgw") / "data", upstream, KINDS)
     yield running
-    server.stop()
+    running.server.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -161,3 +161,20 @@ def sim_requests(sim: Proc) -> list[dict[str, object]]:
     requests = answer["requests"]
     assert isinstance(requests, list)
     return requests
+
+
+def start_protocol_gateway(data_dir: Path, upstream: Proc, kinds: dict[str, str]) -> Gateway:
+    """fourk with user alice ($100, one key) and, per model → channel kind, a priced channel
+    at the simulator's route for that kind's protocol (Anthropic's base URL is the root)."""
+    fourk_cli(data_dir, "migrate")
+    fourk_cli(data_dir, "user", "create", "alice")
+    fourk_cli(data_dir, "user", "topup", "alice", "100", "--reason", "tests")
+    key = fourk_cli(data_dir, "key", "create", "--user", "alice").stdout.strip()
+    for model, kind in kinds.items():
+        base = upstream.url if kind == "anthropic" else upstream.url + "/v1"
+        fourk_cli(data_dir, "channel", "add", f"ch-{kind}-{model}", "--kind", kind,
+                  "--base-url", base, "--models", model, "--no-api-key")  # fmt: skip
+        fourk_cli(data_dir, "price", "set", model, "--input", "1", "--cached", "0.5",
+                  "--output", "4")  # fmt: skip
+    server = start_fourk(data_dir)
+    return Gateway(data_dir=data_dir, server=server, key=key, sims=[upstream])

@@ -131,7 +131,7 @@ class Translation:
             response = decode_whole(wire, body, ids, tools)
         except ValueError:  # not JSON: passed on as it came (the client sees what we saw)
             return body, None
-        usage = _whole_usage(wire, body) or decode_usage(response.get("usage"))
+        usage = decode_usage(response.get("usage"))
         if self.compacting(ticket, channel):
             text = _output_text(response)
             events = compaction_events(ids, self._sealing(ticket)(text), usage)
@@ -155,7 +155,10 @@ class Translation:
                 expanded = self._compactor.expand(
                     ticket.request.body, ticket.principal.user.id, only_ours=True
                 )
-                return orjson.dumps({**_stripped(expanded, strip), "model": upstream})
+                request = ResponsesRequest(
+                    ticket.request.model, ticket.request.stream, expanded, b""
+                )
+                return encode_request(request, model=upstream, strip_extras=strip)
             if upstream != ticket.request.model or strip:
                 return encode_request(ticket.request, model=upstream, strip_extras=strip)
             return ticket.request.raw
@@ -187,14 +190,6 @@ class Translation:
         return lambda summary: compactor.seal(summary, user_id)
 
 
-def _stripped(body: dict[str, Any], strip: bool) -> dict[str, Any]:
-    if not strip:
-        return body
-    request = ResponsesRequest(str(body.get("model")), bool(body.get("stream")), body, b"")
-    stripped = orjson.loads(encode_request(request, strip_extras=True))
-    return stripped if isinstance(stripped, dict) else body
-
-
 def _output_text(response: Mapping[str, Any]) -> str:
     parts: list[str] = []
     for item in response.get("output") or ():
@@ -203,34 +198,3 @@ def _output_text(response: Mapping[str, Any]) -> str:
                 if isinstance(part, Mapping) and isinstance(part.get("text"), str):
                     parts.append(part["text"])
     return "".join(parts).strip()
-
-
-def _whole_usage(wire: Wire, body: bytes) -> Usage | None:
-    """Usage of a whole answer read from its own protocol (keeps Anthropic's cache writes)."""
-    if wire != "messages":
-        return None
-    try:
-        payload = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return None
-    raw = payload.get("usage") if isinstance(payload, dict) else None
-    if not isinstance(raw, dict):
-        return None
-    counts = {
-        name: raw.get(name)
-        for name in (
-            "input_tokens",
-            "output_tokens",
-            "cache_read_input_tokens",
-            "cache_creation_input_tokens",
-        )
-    }
-    n = {k: v if isinstance(v, int) and v > 0 else 0 for k, v in counts.items()}
-    return Usage(
-        input_tokens=n["input_tokens"]
-        + n["cache_read_input_tokens"]
-        + n["cache_creation_input_tokens"],
-        cached_tokens=n["cache_read_input_tokens"],
-        output_tokens=n["output_tokens"],
-        cache_write_tokens=n["cache_creation_input_tokens"],
-    )

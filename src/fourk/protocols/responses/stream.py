@@ -161,20 +161,20 @@ def decode_terminal(kind: str, response: dict[str, Any]) -> Terminal:
 
 
 def decode_usage(raw: object) -> Usage | None:
-    """OpenAI Responses usage → Usage; None when absent or unusable."""
+    """Responses usage → Usage (cache writes too, which fourk's own translated answers and
+    newer OpenAI answers report); None when absent or unusable."""
     if not isinstance(raw, dict):
         return None
     input_details = raw.get("input_tokens_details")
+    inputs = input_details if isinstance(input_details, dict) else {}
     output_details = raw.get("output_tokens_details")
+    outputs = output_details if isinstance(output_details, dict) else {}
     return Usage(
         input_tokens=_int(raw.get("input_tokens")),
-        cached_tokens=_int(input_details.get("cached_tokens"))
-        if isinstance(input_details, dict)
-        else 0,
+        cached_tokens=_int(inputs.get("cached_tokens")),
         output_tokens=_int(raw.get("output_tokens")),
-        reasoning_tokens=_int(output_details.get("reasoning_tokens"))
-        if isinstance(output_details, dict)
-        else 0,
+        reasoning_tokens=_int(outputs.get("reasoning_tokens")),
+        cache_write_tokens=_int(inputs.get("cache_write_tokens")),
     )
 
 
